@@ -1,0 +1,210 @@
+"""Accounts: creating and inviting users, passwords, roles, deactivation.
+
+Services add and flush; the caller's unit of work commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+
+from survey.auth import passwords
+from survey.auth.models import ContributorSection, Role, User
+from survey.auth.sessions import end_all_sessions
+from survey.auth.tokens import LinkPurpose, make_token, max_age
+from survey.core.audit import record_event
+from survey.core.db import db, utcnow
+from survey.core.errors import DomainError
+from survey.core.mail import mail_configured, send_mail
+from survey.core.urls import external_url
+from survey.states.models import State
+
+log = logging.getLogger(__name__)
+
+
+def normalize_email(email: str) -> str:
+    """The address as we store it, or DomainError if it is not an address."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise DomainError(_("Enter a valid e-mail address.")) from None
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def _user_snapshot(user: User) -> dict:
+    return {"email": user.email, "display_name": user.display_name, "role": user.role.value,
+            "state": user.state.code if user.state else None, "is_active": user.is_active}
+
+
+def create_user(email: str, display_name: str, role: Role, state: State | None, *,
+                actor: User | None, password: str | None = None) -> User:
+    """Create an account; without a password, the user sets one through an invitation.
+
+    :raises DomainError: address invalid or taken, or the role and State do not match
+    """
+    email = normalize_email(email)
+    if role is Role.ADMIN and state is not None:
+        raise DomainError(_("Administrators belong to the secretariat, not to a State."))
+    if role is not Role.ADMIN and state is None:
+        raise DomainError(_("Choose the State this user answers for."))
+    if user_by_email(email) is not None:
+        raise DomainError(_("An account with this e-mail address already exists."))
+    user = User(email=email, display_name=display_name.strip() or email, role=role,
+                state=state, invited_by=actor)
+    if password is not None:
+        _set_password_hash(user, password)
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.created", "user", user.id, actor=actor,
+                 state_id=state.id if state else None, after=_user_snapshot(user))
+    return user
+
+
+def _set_password_hash(user: User, password: str) -> None:
+    settings = current_app.config["SURVEY"]
+    problems = passwords.password_problems(
+        password, min_length=settings.PASSWORD_MIN_LENGTH, email=user.email,
+        name=user.display_name)
+    if problems:
+        raise DomainError(" ".join(problems))
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+
+
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    """Set a new password and sign the user out of every other session.
+
+    :raises DomainError: the password breaks the policy (the message says how)
+    """
+    _set_password_hash(user, password)
+    end_all_sessions(user, keep_current=actor is user)
+    record_event("user.password_set", "user", user.id, actor=actor, state_id=user.state_id)
+
+
+def create_first_admin() -> tuple[User, str] | None:
+    """The first administrator, with a one-time password to change at first login;
+    None when an administrator exists already."""
+    if db.session.scalar(sa.select(sa.func.count()).where(User.role == Role.ADMIN)):
+        return None
+    password = secrets.token_urlsafe(12)
+    user = User(email="admin@localhost", display_name="Administrator", role=Role.ADMIN,
+                password_hash=passwords.hash_password(password), must_change_password=True)
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.created", "user", user.id, after=_user_snapshot(user))
+    return user, password
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this address and password, else None (same time either way)."""
+    user = user_by_email(email)
+    valid = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+@dataclass
+class DeliveredLink:
+    url: str
+    mailed: bool
+
+
+def send_link(user: User, purpose: LinkPurpose) -> DeliveredLink:
+    """Send an invitation or password-reset link: by mail where SMTP is configured,
+    otherwise (or if the mail fails) the caller shows it and it is written to the log."""
+    url = external_url("auth.set_password", token=make_token(user, purpose))
+    days = max(1, max_age(purpose).days)
+    if purpose is LinkPurpose.INVITATION:
+        subject = _("Invitation: Kyoto Declaration national self-assessment")
+        body = _(
+            "You have been invited to take part in the national self-assessment of the "
+            "implementation of the Kyoto Declaration.\n\nChoose your password here (the "
+            "link works once and expires in %(days)d days):\n%(url)s\n", days=days, url=url)
+    else:
+        subject = _("Reset your password: Kyoto Declaration self-assessment")
+        hours = int(max_age(purpose).total_seconds() // 3600)
+        body = _(
+            "Someone asked to reset the password of your account. If it was you, choose a "
+            "new password here (the link works once and expires in %(hours)d hours):\n"
+            "%(url)s\n\nIf it was not you, ignore this message.", hours=hours, url=url)
+    if mail_configured():
+        try:
+            send_mail(user.email, subject, body)
+            return DeliveredLink(url=url, mailed=True)
+        except (smtplib.SMTPException, OSError):
+            log.exception("could not mail the %s link for user %s", purpose.value, user.id)
+    log.warning("%s link for %s (no mail sent): %s", purpose.value, user.email, url)
+    return DeliveredLink(url=url, mailed=False)
+
+
+def invite_user(email: str, display_name: str, role: Role, state: State | None, *,
+                actor: User) -> tuple[User, DeliveredLink]:
+    """Create an account and send its invitation.
+
+    :raises DomainError: as :func:`create_user`, or the inviter may not give this role
+    """
+    # A focal point invites people of their own State, never focal points or admins.
+    if not actor.is_admin and (role not in (Role.CONTRIBUTOR, Role.OBSERVER)
+                               or state is None or state.id != actor.state_id):
+        raise DomainError(_("You can invite contributors and observers of your State only."))
+    user = create_user(email, display_name, role, state, actor=actor)
+    record_event("user.invited", "user", user.id, actor=actor, state_id=user.state_id)
+    return user, send_link(user, LinkPurpose.INVITATION)
+
+
+def change_role(user: User, role: Role, state: State | None, *, actor: User) -> None:
+    """:raises DomainError: the role and State do not match, or it is the last admin"""
+    if role is Role.ADMIN and state is not None:
+        raise DomainError(_("Administrators belong to the secretariat, not to a State."))
+    if role is not Role.ADMIN and state is None:
+        raise DomainError(_("Choose the State this user answers for."))
+    if user.role is Role.ADMIN and role is not Role.ADMIN:
+        _keep_one_admin(user)
+    before = _user_snapshot(user)
+    user.role, user.state = role, state
+    if role is not Role.CONTRIBUTOR:
+        db.session.execute(sa.delete(ContributorSection).where(
+            ContributorSection.user_id == user.id))
+    end_all_sessions(user)  # the new rights apply from the next sign-in
+    db.session.flush()
+    record_event("user.role_changed", "user", user.id, actor=actor,
+                 state_id=user.state_id, before=before, after=_user_snapshot(user))
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Deactivate (sign out everywhere, refuse logins) or reactivate a user. Their
+    answers and audit trail stay.
+
+    :raises DomainError: deactivating oneself or the last administrator
+    """
+    if not active:
+        if user.id == actor.id:
+            raise DomainError(_("You cannot deactivate your own account."))
+        if user.role is Role.ADMIN:
+            _keep_one_admin(user)
+        end_all_sessions(user)
+    before = _user_snapshot(user)
+    user.is_active = active
+    record_event("user.activated" if active else "user.deactivated", "user", user.id,
+                 actor=actor, state_id=user.state_id, before=before, after=_user_snapshot(user))
+
+
+def _keep_one_admin(user: User) -> None:
+    others = db.session.scalar(sa.select(sa.func.count()).where(
+        User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id))
+    if not others:
+        raise DomainError(_("There must remain at least one active administrator."))

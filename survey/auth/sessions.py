@@ -1,0 +1,102 @@
+"""Login sessions kept in the database, so that every app server agrees on who is signed
+in, idle sessions end, and logging out ends the session everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, login_user, logout_user
+
+from survey.auth.models import LoginSession, User
+from survey.core.db import db, utcnow
+
+# Refresh last_seen_at at most this often, so page views do not each write.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, remember: bool = False) -> LoginSession:
+    """Sign ``user`` in: a new session token, replacing whatever the cookie held."""
+    token = secrets.token_urlsafe(32)
+    login_session = LoginSession(
+        token_hash=_hash(token), user=user, remember=remember,
+        user_agent=(request.user_agent.string or "")[:200])
+    db.session.add(login_session)
+    session.clear()  # nothing from before the login survives it
+    session.permanent = True
+    session["login_token"] = token
+    login_user(user)
+    user.last_login_at = utcnow()
+    return login_session
+
+
+def end_session() -> None:
+    """Sign out of this browser."""
+    login_session = g.pop("login_session", None)
+    if login_session is not None:
+        login_session.revoked_at = utcnow()
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(user: User, *, keep_current: bool = False) -> None:
+    """Sign ``user`` out everywhere (deactivation, password change)."""
+    query = sa.update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+    current = g.get("login_session")
+    if keep_current and current is not None:
+        query = query.where(LoginSession.id != current.id)
+    db.session.execute(query.values(revoked_at=utcnow()))
+
+
+def _idle_limit(login_session: LoginSession) -> timedelta:
+    settings = current_app.config["SURVEY"]
+    if login_session.remember:
+        return timedelta(days=settings.REMEMBER_DAYS)
+    return timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+
+
+def load_user(user_id: str) -> User | None:
+    token = session.get("login_token")
+    if not token:
+        return None
+    login_session = db.session.scalar(
+        sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    if login_session is None or login_session.revoked_at is not None:
+        return None
+    user = login_session.user
+    now = utcnow()
+    if str(user.id) != user_id or not user.is_active \
+            or now - login_session.last_seen_at > _idle_limit(login_session):
+        return None
+    if now - login_session.last_seen_at > _TOUCH_EVERY:
+        login_session.last_seen_at = now
+    g.login_session = login_session
+    return user
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    # Our own session tokens replace Flask-Login's remember cookie and its checks.
+    login_manager.session_protection = None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # Scripts (autosave) get a 401 they can act on; people get the sign-in page.
+        from survey.core.errors import wants_json
+
+        if wants_json():
+            return jsonify(error=str(_l("You have been signed out.")), signed_out=True), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))

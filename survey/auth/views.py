@@ -1,0 +1,186 @@
+"""Sign in, sign out, invitations and passwords."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug import Response
+
+from survey.auth import passwords, services
+from survey.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from survey.auth.sessions import end_session, start_session
+from survey.auth.tokens import LinkError, LinkPurpose, read_token
+from survey.core.audit import record_event
+from survey.core.errors import DomainError
+from survey.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["SURVEY"].LOGIN_RATE_LIMIT
+
+
+def _reset_limit() -> str:
+    return current_app.config["SURVEY"].RESET_RATE_LIMIT
+
+
+def _account_key() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count towards the limits: a successful sign-in redirects.
+    return response.status_code != 302
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A local path to return to after sign-in; never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
+def login() -> Response | str:
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            start_session(user, remember=form.remember.data)
+            record_event("user.signed_in", "user", user.id, actor=user, state_id=user.state_id)
+            if user.must_change_password:
+                flash(_("Choose your own password before you continue."), "info")
+                return redirect(url_for("auth.change_password"))
+            return redirect(next_url or url_for("core.index"))
+        # One message whether the address is unknown, the password wrong or the account
+        # inactive: the form must not tell who has an account.
+        form.password.errors.append(_("The e-mail address or the password is not correct."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """Sign out of this browser."""
+    if current_user.is_authenticated:
+        record_event("user.signed_out", "user", current_user.id, actor=current_user,
+                     state_id=current_user.state_id)
+    end_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def set_password(token: str) -> Response | str:
+    """Choose a password from an invitation or a password-reset link."""
+    user, purpose, problem = None, None, None
+    for candidate in LinkPurpose:
+        try:
+            user, purpose = read_token(token, candidate), candidate
+            break
+        except LinkError as exc:
+            # Report the most telling reason: expired or used beats a wrong purpose.
+            if problem is None or exc.reason != "invalid":
+                problem = exc.reason
+    if user is None:
+        status = 410 if problem in ("expired", "used") else 404
+        return render_template("auth/link_problem.html", reason=problem), status
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data, actor=user)
+        except DomainError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            if current_user.is_authenticated:
+                end_session()
+            start_session(user)
+            flash(_("Your password is set. Welcome."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("auth/set_password.html", form=form, user=user,
+                           invitation=purpose is LinkPurpose.INVITATION)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password() -> Response | str:
+    """Ask for a password-reset link."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            services.send_link(user, LinkPurpose.PASSWORD_RESET)
+            record_event("user.password_reset_requested", "user", user.id,
+                         state_id=user.state_id)
+        else:
+            # Spend the time a real request would, so timing does not reveal accounts.
+            passwords.verify_password(None, form.email.data)
+        # The same answer for every address, so the form does not tell who has an account.
+        flash(_("If an account exists for this address, a link to reset its password is on "
+                "its way. Ask the secretariat if it does not arrive."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    """Change one's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            try:
+                services.set_password(current_user, form.password.data, actor=current_user)
+            except DomainError as exc:
+                form.password.errors.append(str(exc))
+            else:
+                # A new session id after a privilege-relevant change.
+                remember = bool(getattr(g.get("login_session"), "remember", False))
+                user = current_user._get_current_object()
+                end_session()
+                start_session(user, remember=remember)
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("core.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.before_app_request
+def require_own_password() -> Response | None:
+    """The one-time password of the first administrator only opens the password page."""
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in ("auth.change_password", "auth.logout", "static"):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Response:
+    """Choose the interface language."""
+    from survey.config import LANGUAGES
+
+    locale = request.form.get("locale")
+    if locale in LANGUAGES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+    return redirect(_safe_next(request.form.get("next")) or url_for("core.index"))

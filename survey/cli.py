@@ -1,0 +1,220 @@
+"""The ``survey`` command: Flask's own commands (run, shell, routes) and ours.
+
+Commands commit explicitly; each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from survey import create_app
+from survey.config import ConfigError
+
+
+def _create_app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as exc:
+        # One clear line naming the setting, not a traceback.
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             add_default_commands=True, load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Kyoto Declaration national self-assessment."""
+
+
+def _engine():
+    from survey.core.db import db
+
+    return db.engine
+
+
+# --- setting up -------------------------------------------------------------------------
+
+KYOTO_DEFINITION = Path(__file__).resolve().parent.parent / "questionnaires" / "kyoto-2021.json"
+
+
+def initialize(out=print) -> None:
+    """Bring the database to a working state; running it again changes nothing."""
+    from survey.auth.services import create_first_admin
+    from survey.core import migrate
+    from survey.core.db import db
+    from survey.cycles.services import create_cycle, current_cycle, ensure_responses, open_cycle
+    from survey.questionnaires.services import (
+        import_definition,
+        publish_version,
+        published_version,
+    )
+    from survey.states.services import load_member_states
+
+    migrate.upgrade(_engine())
+    added = load_member_states()
+    if added:
+        out(f"Loaded {added} UN Member States.")
+    version = published_version("kyoto-2021")
+    if version is None and KYOTO_DEFINITION.exists():
+        version = import_definition(json.loads(KYOTO_DEFINITION.read_text(encoding="utf-8")),
+                                    change_note="Generated from the declaration's text.")
+        publish_version(version, actor=None)
+        out(f"Loaded the Kyoto Declaration questionnaire ({len(version.questions)} questions).")
+    cycle = current_cycle()
+    if cycle is None and version is not None:
+        today = date.today()
+        cycle = create_cycle(f"{today.year} reporting cycle", str(today.year), version,
+                             today, today + timedelta(days=182), actor=None)
+        open_cycle(cycle, actor=None)
+        out(f"Opened the reporting cycle “{cycle.name}” (deadline {cycle.closes_on}).")
+    elif cycle is not None:
+        ensure_responses(cycle)
+    first_admin = create_first_admin()
+    db.session.commit()
+    if first_admin:
+        user, password = first_admin
+        out("")
+        out("Created the first administrator. Sign in with:")
+        out(f"    e-mail:   {user.email}")
+        out(f"    password: {password}   (shown once; you will choose your own at first sign-in)")
+        out("")
+
+
+@main.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database and load the initial data (safe to repeat)."""
+    initialize(out=click.echo)
+    click.echo("The database is ready.")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Initialise, then serve the app (for one machine; use gunicorn in production)."""
+    initialize(out=click.echo)
+    click.echo(f"Serving on http://{host}:{port}/  (press Ctrl+C to stop)")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+# --- users ------------------------------------------------------------------------------
+
+@main.group("user")
+def user_group() -> None:
+    """Manage user accounts."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default="", help="Display name (default: the e-mail).")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "focal_point", "contributor", "observer"]))
+@click.option("--state", "state_code", help="ISO 3166 alpha-3 code of the user's State.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, display_name: str, role: str, state_code: str | None,
+                        password_stdin: bool) -> None:
+    """Create a user; prints a one-time link to set the password unless one is given."""
+    import sqlalchemy as sa
+
+    from survey.auth.models import Role
+    from survey.auth.services import create_user
+    from survey.auth.tokens import LinkPurpose, make_token
+    from survey.core.db import db
+    from survey.core.errors import DomainError
+    from survey.core.urls import external_url
+    from survey.states.models import State
+
+    state = None
+    if state_code:
+        state = db.session.scalar(sa.select(State).where(State.code == state_code.upper()))
+        if state is None:
+            raise click.BadParameter(f"no State with code {state_code!r}", param_hint="--state")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user = create_user(email, display_name, Role(role), state, actor=None, password=password)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({role}{', ' + state.code if state else ''}).")
+    if password is None:
+        link = external_url("auth.set_password", token=make_token(user, LinkPurpose.INVITATION))
+        click.echo(f"Link to set the password (works once): {link}")
+
+
+# --- database ---------------------------------------------------------------------------
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema (to the latest revision by default)."""
+    from survey.core import migrate
+
+    migrate.upgrade(_engine(), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION ("base" removes every table)."""
+    from survey.core import migrate
+
+    migrate.downgrade(_engine(), revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from survey.core import migrate
+
+    click.echo(migrate.current_revision(_engine()) or "(empty database)")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Do not compare the models with the database.")
+@with_appcontext
+def db_revision(message: str, empty: bool) -> None:
+    """Write a new migration (compared with the models); review it by hand."""
+    from survey.core import migrate
+
+    migrate.make_revision(_engine(), message, autogenerate=not empty)
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Fail if the models and the database schema differ."""
+    from survey.core import migrate
+
+    differences = migrate.schema_differences(_engine())
+    for difference in differences:
+        click.echo(repr(difference))
+    if differences:
+        raise click.ClickException("the models and the migrations differ")
+    click.echo("The models and the database agree.")
+
+
+@main.command("settings")
+def settings_command() -> None:
+    """List every setting with its environment variable, default and meaning."""
+    from survey.config import describe_settings
+
+    for name, default, help_text in describe_settings():
+        click.echo(f"{name}  (default {default})\n    {help_text}")

@@ -1,0 +1,1 @@
+"""Shared pieces: database, security, access control, audit trail, errors."""

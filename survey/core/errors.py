@@ -1,0 +1,74 @@
+"""Friendly error pages (or JSON for scripts), never a stack trace or SQL."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """A business rule refused an action; the message is shown to the user as is."""
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have permission to do this"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("Someone else changed this in the meantime"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+
+ERROR_EXPLANATIONS = {
+    400: _l("Please go back, reload the page and try again."),
+    403: _l("If you think you should have access, contact your national focal point "
+            "or the secretariat."),
+    404: _l("The address may be mistyped, or the page may have moved."),
+    405: _l("Please go back and use the buttons on the page."),
+    413: _l("Please shorten the text or send fewer items at a time."),
+    429: _l("Please wait a few minutes before trying again."),
+    500: _l("Your work saved before this error is safe. The problem has been logged; "
+            "please try again in a moment. If it persists, give the secretariat the "
+            "reference below."),
+}
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.is_json or best == "application/json"
+
+
+def render_error(code: int, message: str | None = None):
+    title = ERROR_TITLES.get(code, ERROR_TITLES[500])
+    explanation = message or ERROR_EXPLANATIONS.get(code, "")
+    if wants_json():
+        body = {"error": str(title), "message": str(explanation),
+                "request_id": g.get("request_id")}
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, title=title,
+                           explanation=explanation, request_id=g.get("request_id")), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, str(_l(
+            "Your form has expired or was sent from another site. Reload the page and "
+            "try again; nothing you typed on this page has been saved by this attempt.")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        if exc.code == 429:
+            return render_error(429)
+        return render_error(exc.code)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        # Flask has already logged the exception, with the request id (core.logging).
+        return render_error(500)

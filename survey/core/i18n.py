@@ -1,0 +1,58 @@
+"""Interface language: the user's choice, else the browser's, among the six UN languages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from survey.config import LANGUAGES
+
+# Each language's own name, shown in the language menu whatever the current language.
+LANGUAGE_NAMES = {
+    "ar": "العربية",
+    "zh": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+RIGHT_TO_LEFT = {"ar"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as users read it everywhere: local format, 24-hour clock, in UTC."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "d MMM y, HH:mm") + " UTC"
+
+
+def day(value: date | None) -> str:
+    return "" if value is None else format_date(value, "long")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(when)
+    app.add_template_filter(day)
+    @app.context_processor
+    def language_context() -> dict:
+        return {
+            "LANGUAGES": LANGUAGES,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "text_direction": text_direction(),
+        }

@@ -1,0 +1,1 @@
+"""Questionnaires: versions, sections, paragraphs and questions, and their JSON definition."""

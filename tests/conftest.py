@@ -1,0 +1,188 @@
+"""Fixtures shared by every test.
+
+The database is built once per test session with the migrations and ``survey init``'s
+data (193 States, the Kyoto questionnaire, an open cycle). Each test then runs inside a
+transaction that is rolled back, so tests never see each other's data. Requests made
+through the test client commit only to a savepoint of that transaction.
+
+``SURVEY_TEST_DATABASE_URL`` selects PostgreSQL; otherwise SQLite in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from survey import create_app
+from survey.auth.models import Role, User
+from survey.auth.services import create_user
+from survey.core.db import db
+from survey.cycles.services import current_cycle
+from survey.responses.models import Response
+from survey.states.models import State
+
+PASSWORD = "correct horse battery staple"
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+
+
+def database_url(tmp_dir: Path, name: str = "survey") -> str:
+    return os.environ.get("SURVEY_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / name}.db"
+
+
+def on_postgres() -> bool:
+    return (os.environ.get("SURVEY_TEST_DATABASE_URL") or "").startswith("postgresql")
+
+
+def reset_database(url: str) -> None:
+    """Drop everything in the test database (PostgreSQL keeps it between runs)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def app_config(tmp_dir: Path, url: str, **overrides: object) -> dict:
+    return {
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(tmp_dir / "instance"),
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "TESTING": True,
+        **overrides,
+    }
+
+
+class Client(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, as a browser with the
+    page open would, and refreshes the test's view of the database after each request."""
+
+    def open(self, *args, **kwargs):
+        data = kwargs.get("data")
+        method = kwargs.get("method", "GET")
+        if method not in ("GET", "HEAD", "OPTIONS") and kwargs.pop("csrf", True):
+            token = self.csrf_token()
+            if isinstance(data, dict) and "csrf_token" not in data:
+                kwargs["data"] = {**data, "csrf_token": token}
+            headers = dict(kwargs.get("headers") or {})
+            headers.setdefault("X-CSRFToken", token)
+            kwargs["headers"] = headers
+        response = super().open(*args, **kwargs)
+        response.get_data()  # read the body now, so that files are closed, not leaked
+        response.close()
+        db.session.expire_all()
+        return response
+
+    def csrf_token(self) -> str:
+        # What Flask-WTF's generate_csrf() does: a raw token in the session, signed for forms.
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())  # noqa: S324
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from survey.cli import initialize
+
+    tmp_dir = tmp_path_factory.mktemp("survey")
+    url = database_url(tmp_dir)
+    reset_database(url)
+    app = create_app(app_config(tmp_dir, url))
+    app.test_client_class = Client
+    with app.app_context():
+        initialize(out=lambda *_: None)
+        db.session.remove()
+    yield app
+    app.extensions["survey.db"].engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test that uses the app in a transaction rolled back at the end."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    state = app.extensions["survey.db"]
+    connection = state.engine.connect()
+    transaction = connection.begin()
+    state.connectable = connection
+    try:
+        with app.app_context():
+            yield
+            db.session.remove()
+    finally:
+        state.connectable = state.engine
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Build a user through the account service: make_user("focal_point", "JPN")."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "focal_point", state: str | None = "JPN", *, email: str | None = None,
+             name: str | None = None, password: str = PASSWORD) -> User:
+        role_ = Role(role)
+        state_obj = None if role_ is Role.ADMIN else state_by_code(state or "JPN")
+        n = next(counter)
+        email = email or f"{role}{n}.{(state or 'un').lower()}@example.org"
+        user = create_user(email, name or f"{role.replace('_', ' ').title()} {n}", role_,
+                           state_obj, actor=None, password=password)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def state_by_code(code: str) -> State:
+    return db.session.scalars(sa.select(State).where(State.code == code)).one()
+
+
+def response_of(code: str) -> Response:
+    cycle = current_cycle()
+    return db.session.scalars(sa.select(Response).where(
+        Response.cycle_id == cycle.id, Response.state_id == state_by_code(code).id)).one()
+
+
+def login(client: Client, user: User, password: str = PASSWORD) -> None:
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def login_as(client: Client, make_user):
+    """Sign the test client in as a new user of this role: login_as("observer", "FRA")."""
+
+    def sign_in(role: str = "focal_point", state: str | None = "JPN", **kwargs) -> User:
+        user = make_user(role, state, **kwargs)
+        login(client, user)
+        return user
+
+    return sign_in
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, with whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    import html as html_module
+
+    return re.sub(r"\s+", " ", html_module.unescape(text)).strip()
