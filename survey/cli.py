@@ -218,3 +218,76 @@ def settings_command() -> None:
 
     for name, default, help_text in describe_settings():
         click.echo(f"{name}  (default {default})\n    {help_text}")
+
+
+# --- questionnaires -------------------------------------------------------------------------
+
+@main.group("questionnaire")
+def questionnaire_group() -> None:
+    """Generate, export and import questionnaire definitions (JSON)."""
+
+
+@questionnaire_group.command("generate")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write (default: questionnaires/kyoto-2021.json).")
+def questionnaire_generate(output: Path | None) -> None:
+    """Generate the Kyoto questionnaire from the declaration's text."""
+    from questionnaires.generator import write_definition
+
+    path = write_definition(output)
+    click.echo(f"Wrote {path}")
+
+
+@questionnaire_group.command("export")
+@click.option("--version", "number", type=int, default=None,
+              help="Version number (default: the published version).")
+@click.option("--slug", default="kyoto-2021", show_default=True)
+@with_appcontext
+def questionnaire_export(number: int | None, slug: str) -> None:
+    """Print a questionnaire version as JSON on standard output."""
+    import sqlalchemy as sa
+
+    from survey.core.db import db
+    from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+    from survey.questionnaires.services import (
+        dump_definition,
+        export_definition,
+        published_version,
+    )
+
+    if number is None:
+        version = published_version(slug)
+    else:
+        version = db.session.scalar(sa.select(QuestionnaireVersion).join(Questionnaire).where(
+            Questionnaire.slug == slug, QuestionnaireVersion.number == number))
+    if version is None:
+        wanted = number or "published"
+        raise click.ClickException(f"no such questionnaire version ({slug}, {wanted})")
+    click.echo(dump_definition(export_definition(version)), nl=False)
+
+
+@questionnaire_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--note", default="", help="What changed in this version.")
+@with_appcontext
+def questionnaire_import(file, note: str) -> None:
+    """Load a JSON definition as a new draft version (nothing is loaded if it is invalid)."""
+    from survey.core.db import db
+    from survey.questionnaires.schema import DefinitionError
+    from survey.questionnaires.services import import_definition
+
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{file.name}: not JSON: {exc}") from None
+    try:
+        version = import_definition(data, change_note=note)
+    except DefinitionError as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(
+            f"{file.name}: {len(exc.errors)} problem(s); nothing was imported") from None
+    db.session.commit()
+    click.echo(f"Imported {file.name} as draft version {version.number} of "
+               f"{version.questionnaire.slug}.")

@@ -7,6 +7,7 @@ export → import → export gives the same document.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -167,6 +168,11 @@ def export_definition(version: QuestionnaireVersion) -> dict[str, Any]:
         "general": [question_definition(q) for q in by_section.get(general.id, [])],
         "paragraphs": paragraphs,
     }
+
+
+def dump_definition(data: dict[str, Any]) -> str:
+    """The definition as the repository keeps it: stable key order, UTF-8, two-space indent."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def question_definition(question: Question) -> dict[str, Any]:

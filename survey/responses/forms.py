@@ -1,0 +1,115 @@
+"""Section forms, built at run time from the questionnaire version's questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    Field,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey.questionnaires.models import QuestionType
+from survey.questionnaires.outline import QuestionItem
+from survey.responses.services import InvalidAnswer, clean_value
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AnswerValidator:
+    """The same rule the save service applies (survey.responses.services.clean_value)."""
+
+    def __init__(self, question: QuestionItem) -> None:
+        self.question = question
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if self.question.is_choice:
+            raw = field.data
+        else:
+            raw = field.raw_data[-1] if field.raw_data else None
+        try:
+            clean_value(self.question, raw)
+        except InvalidAnswer as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def field_id(key: str) -> str:
+    """An HTML id for a question key (p22.status -> q-p22-status)."""
+    return "q-" + key.replace(".", "-")
+
+
+def _make_field(question: QuestionItem) -> Field:
+    options = [SelectChoice(o.value, o.label) for o in question.options]
+    kwargs: dict[str, Any] = {
+        "label": question.label,
+        "description": question.help,
+        "validators": [AnswerValidator(question)],
+        "id": field_id(question.key),
+    }
+    render_kw: dict[str, Any] = {}
+    if question.max_length:
+        render_kw["maxlength"] = question.max_length
+    match question.type:
+        case QuestionType.SINGLE_CHOICE:
+            # validate_choice=False: AnswerValidator checks options with a clearer message.
+            return RadioField(choices=options, validate_choice=False, **kwargs)
+        case QuestionType.MULTIPLE_CHOICE:
+            return CheckboxesField(choices=options, validate_choice=False, **kwargs)
+        case QuestionType.LONG_TEXT:
+            render_kw["rows"] = 6
+            return TextAreaField(render_kw=render_kw, **kwargs)
+        case QuestionType.EMAIL:
+            return EmailField(render_kw={"autocomplete": "email", **render_kw}, **kwargs)
+        case QuestionType.NUMBER:
+            # Text with a numeric keyboard: an invalid entry stays visible to correct.
+            return StringField(render_kw={"inputmode": "decimal", **render_kw}, **kwargs)
+        case QuestionType.DATE:
+            return StringField(render_kw={"type": "date", **render_kw}, **kwargs)
+        case _:
+            return StringField(render_kw=render_kw, **kwargs)
+
+
+class SectionForm(FlaskForm):
+    """The questions of one section page; fields, named by question key ("p22.status"),
+    are added per questionnaire version."""
+
+
+def section_form(questions: Iterable[QuestionItem], values: Mapping[str, Any],
+                 formdata: Any = None) -> SectionForm:
+    """A form for these questions, filled from ``values`` or from the posted ``formdata``."""
+    questions = list(questions)
+    form_class = type("SectionForm", (SectionForm,),
+                      {q.key: _make_field(q) for q in questions})
+    data = {q.key: _display_value(q, values.get(q.key)) for q in questions}
+    return form_class(formdata=formdata, data=data)
+
+
+def _display_value(question: QuestionItem, value: Any) -> Any:
+    if value is None:
+        return [] if question.type is QuestionType.MULTIPLE_CHOICE else ""
+    if question.type is QuestionType.NUMBER:
+        return str(value)
+    return value
+
+
+def submitted_value(question: QuestionItem, form: SectionForm) -> Any:
+    """What the user entered for the question, unchanged (before cleaning)."""
+    field = form[question.key]
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        return list(field.data or [])
+    if question.type is QuestionType.SINGLE_CHOICE:
+        return field.data or None
+    return field.raw_data[-1] if field.raw_data else ""
+

@@ -1,0 +1,481 @@
+"""Answering a questionnaire: saving answers without lost updates, progress, sign-off.
+
+Every save names the revision of each answer it was based on (a *base token*,
+``"<revision>:<digest of the value>"``). An answer that someone else changed since is not
+overwritten: the save reports a conflict with both versions and the user chooses. Answers
+that did not conflict are saved. Services flush; the caller's unit of work commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+
+from survey.auth.models import ContributorSection, Role, User
+from survey.core.access import may_edit_section
+from survey.core.audit import AuditEvent, record_event
+from survey.core.db import db, utcnow
+from survey.core.errors import DomainError
+from survey.cycles.models import CycleStatus
+from survey.questionnaires.models import QuestionType
+from survey.questionnaires.outline import Outline, QuestionItem, SectionItem, outline_of
+from survey.responses.models import Answer, Response, ResponseStatus
+
+LOCKED_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+def is_answered(value: Any) -> bool:
+    return value not in (None, "", [])
+
+
+def value_digest(value: Any) -> str:
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+def base_token(revision: int, value: Any) -> str:
+    """What a page remembers about an answer it showed: its revision and its value."""
+    return f"{revision}:{value_digest(value)}"
+
+
+def answer_token(answer: Answer | None) -> str:
+    return base_token(0, None) if answer is None else base_token(answer.revision, answer.value)
+
+
+def _parse_token(token: str | None) -> tuple[int, str] | None:
+    try:
+        revision, digest = (token or "").split(":", 1)
+        return int(revision), digest
+    except ValueError:
+        return None
+
+
+class InvalidAnswer(ValueError):
+    """The value cannot be an answer to the question; the message says why."""
+
+
+def clean_value(question: QuestionItem, raw: Any) -> Any:
+    """The stored form of a submitted value (None when cleared).
+
+    :raises InvalidAnswer: with a message for the user
+    """
+    settings = current_app.config["SURVEY"]
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        values = [raw] if isinstance(raw, str) else list(raw or [])
+        values = [v for v in values if v != ""]
+        unknown = [v for v in values if v not in question.option_values]
+        if unknown or not all(isinstance(v, str) for v in values):
+            raise InvalidAnswer(_("Choose among the options given."))
+        # Keep the questionnaire's order, whatever order the browser sent.
+        return [v for v in question.option_values if v in values] or None
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else None
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise InvalidAnswer(_("This answer has an unexpected form."))
+    if question.type is QuestionType.NUMBER:
+        if isinstance(raw, str):
+            text = raw.strip().replace(" ", "").replace("\u00a0", "")
+            if text == "":
+                return None
+            try:
+                number = float(text)
+            except ValueError:
+                raise InvalidAnswer(_("Enter a number, for example 1250 or 12.5.")) from None
+        else:
+            number = float(raw)
+        if not math.isfinite(number):
+            raise InvalidAnswer(_("Enter a number, for example 1250 or 12.5."))
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    if text.strip() == "":
+        return None
+    if question.type is QuestionType.SINGLE_CHOICE:
+        if text not in question.option_values:
+            raise InvalidAnswer(_("Choose one of the options given."))
+        return text
+    if question.type is QuestionType.DATE:
+        try:
+            return date.fromisoformat(text.strip()).isoformat()
+        except ValueError:
+            raise InvalidAnswer(_("Enter a date as year-month-day, e.g. 2026-03-31.")) from None
+    if question.type is QuestionType.EMAIL:
+        try:
+            return validate_email(text.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise InvalidAnswer(_("Enter an e-mail address, e.g. name@example.org.")) from None
+    limit = question.max_length or (settings.LONG_TEXT_MAX_CHARS
+                                    if question.type is QuestionType.LONG_TEXT
+                                    else settings.TEXT_MAX_CHARS)
+    if len(text) > limit:
+        raise InvalidAnswer(_("This answer has %(n)d characters; the limit is %(limit)d. "
+                              "Shorten it; nothing of it has been lost.",
+                              n=len(text), limit=limit))
+    if question.type is QuestionType.TEXT:
+        text = text.strip()
+    return text
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def outline_for(response: Response) -> Outline:
+    return outline_of(response.cycle.questionnaire_version)
+
+
+def answers_of(response: Response, keys: Iterable[str] | None = None) -> dict[str, Answer]:
+    """The response's answers by question key (those of ``keys`` only, if given)."""
+    query = sa.select(Answer).where(Answer.response_id == response.id)
+    if keys is not None:
+        query = query.where(Answer.question_key.in_(list(keys)))
+    return {a.question_key: a for a in db.session.scalars(query)}
+
+
+def answer_values(response: Response) -> dict[str, Any]:
+    """Every answer's value by question key, in one light query."""
+    rows = db.session.execute(sa.select(Answer.question_key, Answer.value).where(
+        Answer.response_id == response.id))
+    return {key: value for key, value in rows}
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    section: SectionItem
+    total: int
+    answered: int
+    required: int
+    required_answered: int
+
+    @property
+    def complete(self) -> bool:
+        return self.required_answered == self.required
+
+
+def section_progress(section: SectionItem, values: Mapping[str, Any]) -> SectionProgress:
+    total = answered = required = required_answered = 0
+    for question in section.all_questions():
+        if not question.applies(values):
+            continue
+        total += 1
+        done = is_answered(values.get(question.key))
+        answered += done
+        if question.required:
+            required += 1
+            required_answered += done
+    return SectionProgress(section, total, answered, required, required_answered)
+
+
+def progress(outline: Outline, values: Mapping[str, Any]) -> list[SectionProgress]:
+    return [section_progress(s, values) for s in outline.answerable_sections()]
+
+
+def missing_required(outline: Outline, values: Mapping[str, Any]) -> list[QuestionItem]:
+    return [q for q in outline.questions()
+            if q.is_required(values) and not is_answered(values.get(q.key))]
+
+
+# --- editing rules --------------------------------------------------------------------------
+
+def lock_reason(response: Response, today: date | None = None) -> str | None:
+    """Why nobody may edit the response now, or None if it is open for editing."""
+    today = today or date.today()
+    if response.status is ResponseStatus.SUBMITTED:
+        return _("The response has been submitted. It can be edited again only if the "
+                 "secretariat returns it.")
+    if response.status is ResponseStatus.ACCEPTED:
+        return _("The response has been accepted by the secretariat.")
+    cycle = response.cycle
+    if cycle.status is CycleStatus.PLANNED:
+        return _("The reporting cycle has not opened yet.")
+    if cycle.status is CycleStatus.CLOSED and not (
+            response.extended_until and today <= response.extended_until):
+        return _("The reporting cycle is closed.")
+    return None
+
+
+def may_edit(user: User, response: Response, section: SectionItem) -> bool:
+    return (user.state_id == response.state_id and lock_reason(response) is None
+            and may_edit_section(user, section.key, section.parent_key))
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    key: str
+    value: Any  # as submitted (a string, a list of strings, a number or None)
+    base: str  # the base token of the answer the user was looking at
+
+
+@dataclass
+class Conflict:
+    key: str
+    yours: Any
+    theirs: Any
+    token: str  # the current answer's token: saving again with it keeps "yours"
+    changed_by: str
+    changed_at: datetime | None
+
+
+@dataclass
+class SaveOutcome:
+    saved: dict[str, str] = field(default_factory=dict)  # key -> new token
+    conflicts: list[Conflict] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # key -> message
+    values: dict[str, Any] = field(default_factory=dict)  # key -> stored value
+
+
+def answer_object_id(response: Response, key: str) -> str:
+    return f"{response.id}:{key}"
+
+
+def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
+                 action: str = "answer.saved") -> SaveOutcome:
+    """Save the answers that changed; report conflicts and invalid values.
+
+    :raises DomainError: the response is locked, or the user may not edit a section
+    """
+    reason = lock_reason(response)
+    if reason:
+        raise DomainError(reason)
+    outline = outline_for(response)
+    outcome = SaveOutcome()
+    cleaned: dict[str, tuple[Any, str]] = {}
+    for change in changes:
+        question = outline.questions_by_key.get(change.key)
+        if question is None:
+            outcome.errors[change.key] = _("This question is no longer in the questionnaire.")
+            continue
+        section = outline.sections_by_key[question.section_key]
+        if not may_edit(actor, response, section):
+            raise DomainError(_("You may not edit the section “%(title)s”.", title=section.title))
+        try:
+            cleaned[change.key] = (clean_value(question, change.value), change.base)
+        except InvalidAnswer as exc:
+            outcome.errors[change.key] = str(exc)
+    if not cleaned:
+        return outcome
+
+    existing = answers_of(response, cleaned)
+    now = utcnow()
+    wrote = False
+    for key, (value, token) in cleaned.items():
+        current = existing.get(key)
+        base = _parse_token(token)
+        current_value = current.value if current else None
+        current_revision = current.revision if current else 0
+        if base is not None and base[1] == value_digest(value):
+            continue  # the user did not change this answer (a full-form post)
+        if current_value == value:
+            outcome.saved[key] = answer_token(current)
+            outcome.values[key] = value
+            continue
+        if base is None or base[0] != current_revision:
+            outcome.conflicts.append(_conflict(key, value, current))
+            continue
+        written = _write(response, key, value, current, actor, now)
+        if written is None:  # someone else wrote it between our read and our write
+            outcome.conflicts.append(_conflict(key, value, _reload(response, key)))
+            continue
+        wrote = True
+        outcome.saved[key] = base_token(written, value)
+        outcome.values[key] = value
+        record_event(action, "answer", answer_object_id(response, key), actor=actor,
+                     state_id=response.state_id,
+                     before={"value": current_value, "revision": current_revision},
+                     after={"value": value, "revision": written})
+    if wrote:
+        _touch(response, actor, now)
+    return outcome
+
+
+def _write(response: Response, key: str, value: Any, current: Answer | None, actor: User,
+           now: datetime) -> int | None:
+    """Write one answer if nobody changed it meanwhile; returns its new revision, or None."""
+    if current is not None:
+        result = db.session.execute(
+            sa.update(Answer)
+            .where(Answer.id == current.id, Answer.revision == current.revision)
+            .values(value=value, revision=Answer.revision + 1, updated_at=now,
+                    updated_by_id=actor.id, needs_review=False)
+            .execution_options(synchronize_session=False))
+        db.session.expire(current)
+        return current.revision + 1 if result.rowcount == 1 else None
+    try:
+        with db.session.begin_nested():
+            db.session.add(Answer(response_id=response.id, question_key=key, value=value,
+                                  revision=1, updated_at=now, updated_by_id=actor.id))
+    except sa.exc.IntegrityError:
+        return None  # another save created it first
+    return 1
+
+
+def _reload(response: Response, key: str) -> Answer | None:
+    return db.session.scalar(
+        sa.select(Answer).where(Answer.response_id == response.id, Answer.question_key == key)
+        .execution_options(populate_existing=True))
+
+
+def _conflict(key: str, yours: Any, current: Answer | None) -> Conflict:
+    author = current.updated_by.display_name if current and current.updated_by else _("someone")
+    return Conflict(key=key, yours=yours, theirs=current.value if current else None,
+                    token=answer_token(current), changed_by=author,
+                    changed_at=current.updated_at if current else None)
+
+
+def _touch(response: Response, actor: User, now: datetime) -> None:
+    """Record activity; a single SQL increment so concurrent saves never lose a revision."""
+    values: dict[str, Any] = {"revision": Response.revision + 1, "last_activity_at": now,
+                              "last_activity_by_id": actor.id}
+    if response.status is ResponseStatus.NOT_STARTED:
+        values["status"] = ResponseStatus.IN_PROGRESS
+        record_event("response.started", "response", response.id, actor=actor,
+                     state_id=response.state_id, before={"status": "not_started"},
+                     after={"status": "in_progress"})
+    db.session.execute(sa.update(Response).where(Response.id == response.id).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(response)
+
+
+# --- history --------------------------------------------------------------------------------
+
+def answer_history(response: Response, key: str) -> list[AuditEvent]:
+    """Every saved version of one answer, newest first."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == "answer",
+            AuditEvent.object_id == answer_object_id(response, key),
+            AuditEvent.action.in_(("answer.saved", "answer.restored")))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())))
+
+
+def restore_answer(response: Response, key: str, event_id: int, *, actor: User) -> SaveOutcome:
+    """Make an earlier version of an answer the current one (a new revision).
+
+    :raises DomainError: the version is not one of this answer's, or the response is locked
+    """
+    event = db.session.get(AuditEvent, event_id)
+    if event is None or event.object_type != "answer" \
+            or event.object_id != answer_object_id(response, key):
+        raise DomainError(_("This version does not belong to this answer."))
+    current = _reload(response, key)
+    value = (event.after or {}).get("value")
+    return save_answers(response, [Change(key, value, answer_token(current))], actor=actor,
+                        action="answer.restored")
+
+
+# --- sign-off and review --------------------------------------------------------------------
+
+class IncompleteResponse(DomainError):
+    def __init__(self, missing: list[QuestionItem]) -> None:
+        super().__init__(_("Some required questions are not answered yet."))
+        self.missing = missing
+
+
+def submit(response: Response, *, actor: User) -> None:
+    """Sign off and submit on behalf of the State; the response is locked afterwards.
+
+    :raises IncompleteResponse: required answers are missing (listed)
+    :raises DomainError: the response is locked, or the user is not the focal point
+    """
+    if actor.role is not Role.FOCAL_POINT or actor.state_id != response.state_id:
+        raise DomainError(_("Only the national focal point can submit the response."))
+    reason = lock_reason(response)
+    if reason:
+        raise DomainError(reason)
+    missing = missing_required(outline_for(response), answer_values(response))
+    if missing:
+        raise IncompleteResponse(missing)
+    before = response.status.value
+    response.status = ResponseStatus.SUBMITTED
+    response.submitted_at = utcnow()
+    response.submitted_by_id = actor.id
+    response.revision = Response.revision + 1
+    db.session.flush()
+    record_event("response.submitted", "response", response.id, actor=actor,
+                 state_id=response.state_id, before={"status": before},
+                 after={"status": "submitted"})
+
+
+def return_response(response: Response, comment: str, *, actor: User) -> None:
+    """Send a submitted response back to the State with a comment; it becomes editable.
+
+    :raises DomainError: not submitted, no comment, or the user is not the secretariat
+    """
+    _check_review(response, actor)
+    if not comment.strip():
+        raise DomainError(_("Say what the State should revise."))
+    response.status = ResponseStatus.RETURNED
+    response.review_comment = comment.strip()
+    response.reviewed_at = utcnow()
+    response.reviewed_by_id = actor.id
+    response.revision = Response.revision + 1
+    db.session.flush()
+    record_event("response.returned", "response", response.id, actor=actor,
+                 state_id=response.state_id, before={"status": "submitted"},
+                 after={"status": "returned", "comment": response.review_comment})
+
+
+def accept_response(response: Response, *, actor: User) -> None:
+    """:raises DomainError: not submitted, or the user is not the secretariat"""
+    _check_review(response, actor)
+    response.status = ResponseStatus.ACCEPTED
+    response.reviewed_at = utcnow()
+    response.reviewed_by_id = actor.id
+    response.revision = Response.revision + 1
+    db.session.flush()
+    record_event("response.accepted", "response", response.id, actor=actor,
+                 state_id=response.state_id, before={"status": "submitted"},
+                 after={"status": "accepted"})
+
+
+def _check_review(response: Response, actor: User) -> None:
+    if not actor.is_admin:
+        raise DomainError(_("Only the secretariat reviews submissions."))
+    if response.status is not ResponseStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted response can be reviewed."))
+
+
+def assign_sections(contributor: User, section_keys: Iterable[str], outline: Outline, *,
+                    actor: User) -> list[str]:
+    """Limit a contributor to these sections (none: every section).
+
+    :raises DomainError: the user is not a contributor
+    """
+    if contributor.role is not Role.CONTRIBUTOR:
+        raise DomainError(_("Sections are assigned to contributors only."))
+    valid = {s.key for s in outline.answerable_sections()}
+    keys = sorted(set(section_keys) & valid)
+    before = sorted(db.session.scalars(sa.select(ContributorSection.section_key).where(
+        ContributorSection.user_id == contributor.id)))
+    db.session.execute(sa.delete(ContributorSection).where(
+        ContributorSection.user_id == contributor.id))
+    db.session.add_all(ContributorSection(user_id=contributor.id, section_key=k) for k in keys)
+    db.session.flush()
+    record_event("user.sections_assigned", "user", contributor.id, actor=actor,
+                 state_id=contributor.state_id, before=before, after=keys)
+    return keys
+
+
+def recent_changes(response: Response, limit: int = 10) -> list[AuditEvent]:
+    """The latest changes to the State's response, for the dashboard."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.state_id == response.state_id,
+            sa.or_(sa.and_(AuditEvent.object_type == "answer",
+                           AuditEvent.object_id.like(f"{response.id}:%")),
+                   sa.and_(AuditEvent.object_type == "response",
+                           AuditEvent.object_id == str(response.id))))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)))

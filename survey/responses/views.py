@@ -1,0 +1,330 @@
+"""A State's response: the dashboard, section pages, autosave, history and sign-off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug import Response as HttpResponse
+
+from survey.auth.models import ContributorSection, Role, User
+from survey.auth.services import invite_user
+from survey.core.access import Permission, response_or_404
+from survey.core.db import db
+from survey.core.errors import DomainError
+from survey.cycles.services import current_cycle
+from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
+from survey.responses import services
+from survey.responses.forms import field_id, section_form, submitted_value
+from survey.responses.models import Response
+from survey.responses.services import Change, answer_token
+
+bp = Blueprint("responses", __name__)
+bp.add_app_template_global(field_id)
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> HttpResponse:
+    """The user's State's response to the current cycle."""
+    cycle = current_cycle()
+    if current_user.is_admin or cycle is None:
+        abort(404)
+    response = db.session.scalar(sa.select(Response).where(
+        Response.cycle_id == cycle.id, Response.state_id == current_user.state_id))
+    if response is None:
+        abort(404)
+    return redirect(url_for("responses.overview", response_id=response.id))
+
+
+@bp.route("/responses/<int:response_id>")
+@login_required
+def overview(response_id: int) -> str:
+    """Progress by section, status, deadline, recent changes, and the next steps."""
+    response = response_or_404(response_id)
+    outline = services.outline_for(response)
+    values = services.answer_values(response)
+    progress = services.progress(outline, values)
+    return render_template(
+        "responses/overview.html", response=response, outline=outline, progress=progress,
+        missing=services.missing_required(outline, values),
+        lock_reason=services.lock_reason(response),
+        recent=services.recent_changes(response),
+        may_submit=current_user.role is Role.FOCAL_POINT,
+        editable_keys=_editable_keys(response, outline))
+
+
+def _editable_keys(response: Response, outline: Outline) -> set[str]:
+    return {s.key for s in outline.answerable_sections()
+            if services.may_edit(current_user, response, s)}
+
+
+def _section_or_404(outline: Outline, key: str) -> SectionItem:
+    section = outline.sections_by_key.get(key)
+    if section is None or not section.has_questions:
+        abort(404)
+    return section
+
+
+@bp.route("/responses/<int:response_id>/sections/<key>", methods=["GET", "POST"])
+@login_required
+def section(response_id: int, key: str) -> str | HttpResponse:
+    """One section (or subsection): each paragraph's text beside its questions."""
+    response = response_or_404(response_id)
+    outline = services.outline_for(response)
+    section = _section_or_404(outline, key)
+    questions = list(section.all_questions())
+    answers = services.answers_of(response, [q.key for q in questions])
+    values = {k: a.value for k, a in answers.items()}
+    tokens = {q.key: answer_token(answers.get(q.key)) for q in questions}
+    editable = services.may_edit(current_user, response, section)
+    conflicts: dict[str, services.Conflict] = {}
+
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        form = section_form(questions, values, formdata=request.form)
+        form.validate()
+        changes = [Change(q.key, submitted_value(q, form), request.form.get("base." + q.key, ""))
+                   for q in questions if not form[q.key].errors]  # invalid ones stay in the form
+        try:
+            outcome = services.save_answers(response, changes, actor=current_user)
+        except DomainError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("responses.section", response_id=response.id, key=key))
+        tokens.update(outcome.saved)
+        for key_, message in outcome.errors.items():
+            form[key_].errors.append(message)
+        for conflict in outcome.conflicts:
+            conflicts[conflict.key] = conflict
+            # Saving again with the current token keeps the user's version, deliberately.
+            tokens[conflict.key] = conflict.token
+        if not conflicts and not any(form[q.key].errors for q in questions):
+            flash(_("Your answers are saved."), "success")
+            return redirect(url_for("responses.section", response_id=response.id, key=key))
+        status = 409 if conflicts else 422
+        return render_template(
+            "responses/section.html", **_section_context(
+                response, outline, section, form, tokens, conflicts, editable, answers)), status
+
+    form = section_form(questions, values)
+    return render_template("responses/section.html", **_section_context(
+        response, outline, section, form, tokens, conflicts, editable, answers))
+
+
+def _section_context(response: Response, outline: Outline, section: SectionItem, form: Any,
+                     tokens: dict[str, str], conflicts: dict[str, services.Conflict],
+                     editable: bool, answers: dict) -> dict[str, Any]:
+    answerable = outline.answerable_sections()
+    top = outline.top_level(section.key)
+    index = answerable.index(top)
+    values = {k: a.value for k, a in answers.items()}
+    return {
+        "response": response, "outline": outline, "section": section, "top": top,
+        "form": form, "tokens": tokens, "conflicts": conflicts, "editable": editable,
+        "answers": answers,
+        "progress": services.section_progress(section, values),
+        "lock_reason": services.lock_reason(response),
+        "previous_section": answerable[index - 1] if index > 0 else None,
+        "next_section": answerable[index + 1] if index + 1 < len(answerable) else None,
+        "autosave_url": url_for("responses.autosave", response_id=response.id),
+        "autosave_messages": _autosave_messages() if editable else {},
+    }
+
+
+def _autosave_messages() -> dict[str, str]:
+    """What the autosave script says, in the user's language."""
+    return {
+        "unsaved": _("Changes not saved yet…"),
+        "saving": _("Saving…"),
+        "savedAt": _("Saved at"),
+        "retrying": _("Not saved — retrying"),
+        "offline": _("You are offline. Your answers are kept in this browser and will be "
+                     "saved when the connection returns."),
+        "signedOut": _("Not saved: you have been signed out. Sign in again in another tab; "
+                       "your answers are kept in this browser and will be saved then."),
+        "locked": _("Not saved: the response is locked."),
+        "reload": _("Reload the page to continue; your answers are kept in this browser."),
+        "someNotSaved": _("Some answers were not saved; see the messages next to them."),
+        "changedBy": _("Changed meanwhile by"),
+        "theirVersion": _("Their version:"),
+        "yourVersion": _("Your version is in the field above and has not been saved. "
+                         "Choose which to keep:"),
+        "keepMine": _("Keep my version"),
+        "useTheirs": _("Use their version"),
+        "theirsKept": _("Their version is kept."),
+        "restored": _("Answers not yet saved from your last visit were restored; "
+                      "saving them now."),
+    }
+
+
+@bp.route("/responses/<int:response_id>/autosave", methods=["POST"])
+@login_required
+def autosave(response_id: int) -> tuple[HttpResponse, int]:
+    """Save changed answers sent by the page's script, as JSON."""
+    response = response_or_404(response_id, Permission.EDIT)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
+        return jsonify(error=_("The request could not be understood.")), 400
+    try:
+        changes = [Change(str(item["key"]), item.get("value"), str(item.get("base", "")))
+                   for item in payload["changes"] if isinstance(item, dict) and "key" in item]
+    except (TypeError, KeyError):
+        return jsonify(error=_("The request could not be understood.")), 400
+    try:
+        outcome = services.save_answers(response, changes, actor=current_user)
+    except DomainError as exc:
+        return jsonify(error=str(exc), locked=True), 409
+    outline = services.outline_for(response)
+    body = {
+        "saved": outcome.saved,
+        "errors": outcome.errors,
+        "conflicts": [{
+            "key": c.key,
+            "yours": c.yours,
+            "theirs": c.theirs,
+            "theirs_text": _display(outline.questions_by_key[c.key], c.theirs),
+            "token": c.token,
+            "changed_by": c.changed_by,
+            "changed_at": c.changed_at.isoformat() if c.changed_at else None,
+        } for c in outcome.conflicts],
+    }
+    return jsonify(body), 200
+
+
+def _display(question: QuestionItem, value: Any) -> str:
+    if value is None:
+        return _("(no answer)")
+    if isinstance(value, list):
+        return "; ".join(question.option_label(v) for v in value)
+    if question.is_choice:
+        return question.option_label(value)
+    return str(value)
+
+
+@bp.route("/responses/<int:response_id>/answers/<key>/history")
+@login_required
+def history(response_id: int, key: str) -> str:
+    """Who changed an answer, when, and each earlier value."""
+    response = response_or_404(response_id)
+    outline = services.outline_for(response)
+    question = outline.questions_by_key.get(key)
+    events = services.answer_history(response, key)
+    if question is None and not events:
+        abort(404)
+    section = outline.sections_by_key[question.section_key] if question else None
+    return render_template(
+        "responses/history.html", response=response, question=question, key=key,
+        section_title=section.title if section else None,
+        events=events, display=(lambda v: _display(question, v)) if question else str,
+        may_restore=bool(section and services.may_edit(current_user, response, section)))
+
+
+@bp.route("/responses/<int:response_id>/answers/<key>/restore", methods=["POST"])
+@login_required
+def restore(response_id: int, key: str) -> HttpResponse:
+    """Make an earlier version of an answer the current one."""
+    response = response_or_404(response_id, Permission.EDIT)
+    outline = services.outline_for(response)
+    question = outline.questions_by_key.get(key)
+    if question is None:
+        abort(404)
+    if not services.may_edit(current_user, response,
+                             outline.sections_by_key[question.section_key]):
+        abort(403)
+    try:
+        event_id = int(request.form.get("event_id", ""))
+        services.restore_answer(response, key, event_id, actor=current_user)
+    except ValueError:
+        abort(400)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("responses.history", response_id=response.id, key=key))
+    flash(_("The earlier version is now the current answer."), "success")
+    return redirect(url_for("responses.section", response_id=response.id,
+                            key=question.section_key, _anchor=field_id(key)))
+
+
+@bp.route("/responses/<int:response_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(response_id: int) -> str | HttpResponse:
+    """Check completeness, then sign off and submit on behalf of the State."""
+    response = response_or_404(response_id, Permission.SUBMIT)
+    outline = services.outline_for(response)
+    values = services.answer_values(response)
+    missing = services.missing_required(outline, values)
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            flash(_("Confirm that you sign off on behalf of your Government."), "error")
+        else:
+            try:
+                services.submit(response, actor=current_user)
+            except services.IncompleteResponse as exc:
+                missing = exc.missing
+            except DomainError as exc:
+                flash(str(exc), "error")
+            else:
+                flash(_("The self-assessment has been submitted. Thank you."), "success")
+                return redirect(url_for("responses.overview", response_id=response.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("responses/submit.html", response=response, outline=outline,
+                           missing=missing, lock_reason=services.lock_reason(response)), status
+
+
+@bp.route("/responses/<int:response_id>/team", methods=["GET", "POST"])
+@login_required
+def team(response_id: int) -> str | HttpResponse:
+    """The State's team: invite contributors and observers, assign sections."""
+    response = response_or_404(response_id)
+    outline = services.outline_for(response)
+    may_manage = (current_user.role is Role.FOCAL_POINT
+                  and current_user.state_id == response.state_id)
+    invited_link = None
+    if request.method == "POST":
+        if not may_manage:
+            abort(403)
+        action = request.form.get("action")
+        try:
+            if action == "invite":
+                role = Role(request.form.get("role", ""))
+                _user, delivered = invite_user(
+                    request.form.get("email", ""), request.form.get("display_name", ""),
+                    role, response.state, actor=current_user)
+                if delivered.mailed:
+                    flash(_("The invitation has been sent."), "success")
+                else:
+                    invited_link = delivered.url
+            elif action == "assign":
+                member = db.session.get(User, request.form.get("user_id", type=int) or 0)
+                if member is None or member.state_id != response.state_id:
+                    abort(404)
+                services.assign_sections(member, request.form.getlist("sections"), outline,
+                                         actor=current_user)
+                flash(_("The sections have been assigned."), "success")
+            else:
+                abort(400)
+        except (DomainError, ValueError) as exc:
+            flash(str(exc) if isinstance(exc, DomainError) else _("Choose a role."), "error")
+        if invited_link is None:
+            return redirect(url_for("responses.team", response_id=response.id))
+    members = db.session.scalars(sa.select(User).where(User.state_id == response.state_id)
+                                 .order_by(User.role, User.display_name)).all()
+    assignments: dict[int, set[str]] = {}
+    for row in db.session.execute(sa.select(ContributorSection).where(
+            ContributorSection.user_id.in_([m.id for m in members]))).scalars():
+        assignments.setdefault(row.user_id, set()).add(row.section_key)
+    return render_template("responses/team.html", response=response, outline=outline,
+                           members=members, assignments=assignments, may_manage=may_manage,
+                           invited_link=invited_link, Role=Role)

@@ -1,0 +1,320 @@
+/* Section pages: conditional questions and autosave.
+ *
+ * Without this script the page is a plain form with a Save button. With it, answers are
+ * saved a few seconds after typing stops. Unsaved answers are also kept in this browser
+ * (localStorage) until the server has them, so a lost connection, a closed tab or an
+ * expired session loses nothing. Each save carries the revision the answer was based on;
+ * if someone else changed the answer meanwhile, both versions are shown and the user
+ * chooses.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("answers-form");
+  if (!form || form.hasAttribute("data-readonly")) { return; }
+
+  var AUTOSAVE_DELAY_MS = 2500;
+  var RETRY_MAX_MS = 60000;
+  var url = form.getAttribute("data-autosave-url");
+  var storageKey = "survey:unsaved:" + url;
+  var csrfToken = form.querySelector("input[name=csrf_token]").value;
+  var statusEl = document.getElementById("save-status");
+  var lang = document.documentElement.lang || undefined;
+  var messages = JSON.parse(form.getAttribute("data-messages") || "{}");
+
+  var dirty = {};        // key -> true: changed since the last successful save
+  var inFlight = false;
+  var timer = null;
+  var retryDelay = 0;
+
+  function t(name, fallback) { return messages[name] || fallback; }
+
+  // --- reading and writing fields -----------------------------------------------------------
+
+  function blockFor(key) { return form.querySelector('.question[data-key="' + cssEscape(key) + '"]'); }
+  function baseInput(key) { return form.querySelector('input[data-base-for="' + cssEscape(key) + '"]'); }
+  function cssEscape(text) { return window.CSS && CSS.escape ? CSS.escape(text) : text.replace(/"/g, '\\"'); }
+
+  function inputsOf(key) {
+    var block = blockFor(key);
+    return block ? block.querySelectorAll('[name="' + cssEscape(key) + '"]') : [];
+  }
+
+  function valueOf(key) {
+    var inputs = inputsOf(key);
+    if (!inputs.length) { return null; }
+    var first = inputs[0];
+    if (first.type === "checkbox") {
+      return Array.prototype.filter.call(inputs, function (i) { return i.checked; })
+        .map(function (i) { return i.value; });
+    }
+    if (first.type === "radio") {
+      var checked = Array.prototype.filter.call(inputs, function (i) { return i.checked; })[0];
+      return checked ? checked.value : null;
+    }
+    return first.value;
+  }
+
+  function setValue(key, value) {
+    var inputs = inputsOf(key);
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.type === "checkbox") {
+        input.checked = Array.isArray(value) && value.indexOf(input.value) !== -1;
+      } else if (input.type === "radio") {
+        input.checked = input.value === value;
+      } else {
+        input.value = value === null || value === undefined ? "" : String(value);
+      }
+    });
+  }
+
+  // --- the copy kept in this browser --------------------------------------------------------
+
+  function loadKept() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; }
+  }
+
+  function keep(key) {
+    try {
+      var kept = loadKept();
+      kept[key] = { value: valueOf(key), base: baseInput(key).value, at: Date.now() };
+      localStorage.setItem(storageKey, JSON.stringify(kept));
+    } catch (e) { /* storage full or disabled: the server save still runs */ }
+  }
+
+  function forget(key) {
+    try {
+      var kept = loadKept();
+      delete kept[key];
+      localStorage.setItem(storageKey, JSON.stringify(kept));
+    } catch (e) { /* ignore */ }
+  }
+
+  // --- status line ---------------------------------------------------------------------------
+
+  function showStatus(text, kind) {
+    if (!statusEl) { return; }
+    statusEl.textContent = text;
+    statusEl.className = "save-status" + (kind ? " save-status--" + kind : "");
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // --- conditions ------------------------------------------------------------------------------
+
+  function applyConditions() {
+    var blocks = form.querySelectorAll(".question[data-condition-key]");
+    Array.prototype.forEach.call(blocks, function (block) {
+      var source = valueOf(block.getAttribute("data-condition-key"));
+      var accepted = block.getAttribute("data-condition-values").split(" ");
+      var chosen = Array.isArray(source) ? source : [source];
+      var applies = chosen.some(function (v) { return accepted.indexOf(v) !== -1; });
+      block.hidden = !applies;  // hidden answers are kept, never deleted
+    });
+  }
+
+  // --- saving ---------------------------------------------------------------------------------
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(flush, delay);
+  }
+
+  function markChanged(key) {
+    dirty[key] = true;
+    keep(key);
+    showStatus(t("unsaved", "Changes not saved yet…"), "pending");
+    schedule(AUTOSAVE_DELAY_MS);
+  }
+
+  function flush() {
+    var keys = Object.keys(dirty);
+    if (!keys.length || inFlight) { return; }
+    if (navigator.onLine === false) {
+      showStatus(t("offline", "You are offline. Your answers are kept in this browser and will be saved when the connection returns."), "error");
+      return;
+    }
+    var changes = keys.map(function (key) {
+      return { key: key, value: valueOf(key), base: baseInput(key).value };
+    });
+    keys.forEach(function (key) { delete dirty[key]; });
+    inFlight = true;
+    showStatus(t("saving", "Saving…"), "pending");
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify({ changes: changes })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        return { status: response.status, body: body };
+      });
+    }).then(function (result) {
+      inFlight = false;
+      if (result.status === 200) {
+        retryDelay = 0;
+        handleSaved(changes, result.body);
+      } else if (result.status === 401) {
+        requeue(changes);
+        showStatus(t("signedOut", "Not saved: you have been signed out. Sign in again in another tab; your answers are kept in this browser and will be saved then."), "error");
+        schedule(15000);
+      } else if (result.status === 409 && result.body.locked) {
+        requeue(changes);
+        showStatus(result.body.error || t("locked", "Not saved: the response is locked."), "error");
+      } else if (result.status === 400 || result.status === 403) {
+        requeue(changes);
+        showStatus((result.body.message || result.body.error || "") + " " + t("reload", "Reload the page to continue; your answers are kept in this browser."), "error");
+      } else {
+        retry(changes);
+      }
+    }).catch(function () {
+      inFlight = false;
+      retry(changes);
+    });
+  }
+
+  function requeue(changes) {
+    changes.forEach(function (c) { if (!(c.key in dirty)) { dirty[c.key] = true; } });
+  }
+
+  function retry(changes) {
+    requeue(changes);
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, RETRY_MAX_MS);
+    showStatus(t("retrying", "Not saved — retrying") + " (" + Math.round(retryDelay / 1000) + " s)", "error");
+    schedule(retryDelay);
+  }
+
+  function handleSaved(changes, body) {
+    var saved = body.saved || {};
+    Object.keys(saved).forEach(function (key) {
+      baseInput(key).value = saved[key];
+      // Typed again while the save was under way? Then it stays pending.
+      if (!(key in dirty)) { forget(key); }
+      showError(key, null);
+      hideConflict(key);
+    });
+    var errors = body.errors || {};
+    Object.keys(errors).forEach(function (key) { showError(key, errors[key]); });
+    (body.conflicts || []).forEach(showConflict);
+    var problems = Object.keys(errors).length + (body.conflicts || []).length;
+    if (problems) {
+      showStatus(t("someNotSaved", "Some answers were not saved; see the messages next to them."), "error");
+    } else if (Object.keys(dirty).length) {
+      schedule(AUTOSAVE_DELAY_MS);
+    } else {
+      showStatus(t("savedAt", "Saved at") + " " + clock(new Date()), "ok");
+    }
+  }
+
+  function showError(key, message) {
+    var block = blockFor(key);
+    if (!block) { return; }
+    var el = block.querySelector(".error-message");
+    if (!el) { return; }
+    el.textContent = message || "";
+    el.hidden = !message;
+    block.classList.toggle("field--error", Boolean(message));
+  }
+
+  function hideConflict(key) {
+    var panel = form.querySelector('[data-conflict-for="' + cssEscape(key) + '"]');
+    if (panel) { panel.hidden = true; panel.textContent = ""; }
+    var block = blockFor(key);
+    if (block) { block.classList.remove("question--conflict"); }
+  }
+
+  function showConflict(conflict) {
+    var panel = form.querySelector('[data-conflict-for="' + cssEscape(conflict.key) + '"]');
+    if (!panel) { return; }
+    blockFor(conflict.key).classList.add("question--conflict");
+    panel.textContent = "";
+    var title = document.createElement("h4");
+    title.textContent = (t("changedBy", "Changed meanwhile by")) + " " + conflict.changed_by;
+    var intro = document.createElement("p");
+    intro.textContent = t("theirVersion", "Their version:");
+    var theirs = document.createElement("div");
+    theirs.className = "conflict__theirs answer-text";
+    theirs.textContent = conflict.theirs_text;  // text only: never markup
+    var explain = document.createElement("p");
+    explain.textContent = t("yourVersion", "Your version is in the field above and has not been saved. Choose which to keep:");
+    var keepMine = button(t("keepMine", "Keep my version"), function () {
+      baseInput(conflict.key).value = conflict.token;
+      hideConflict(conflict.key);
+      markChanged(conflict.key);
+      schedule(0);
+    });
+    var useTheirs = button(t("useTheirs", "Use their version"), function () {
+      setValue(conflict.key, conflict.theirs);
+      baseInput(conflict.key).value = conflict.token;
+      delete dirty[conflict.key];
+      forget(conflict.key);
+      hideConflict(conflict.key);
+      applyConditions();
+      showStatus(t("theirsKept", "Their version is kept."), "ok");
+    });
+    var actions = document.createElement("p");
+    actions.className = "actions";
+    actions.appendChild(keepMine);
+    actions.appendChild(useTheirs);
+    panel.appendChild(title);
+    panel.appendChild(intro);
+    panel.appendChild(theirs);
+    panel.appendChild(explain);
+    panel.appendChild(actions);
+    panel.hidden = false;
+  }
+
+  function button(text, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button button--secondary button--small";
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // --- wiring ----------------------------------------------------------------------------------
+
+  function keyOf(target) {
+    var block = target.closest(".question[data-key]");
+    return block && target.name === block.getAttribute("data-key") ? target.name : null;
+  }
+
+  form.addEventListener("input", function (event) {
+    var key = keyOf(event.target);
+    if (key) { markChanged(key); applyConditions(); }
+  });
+  form.addEventListener("change", function (event) {
+    var key = keyOf(event.target);
+    if (key) { markChanged(key); applyConditions(); }
+  });
+  form.addEventListener("submit", function () {
+    clearTimeout(timer);  // the plain post saves everything, with the same checks
+    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+  });
+  window.addEventListener("online", function () { retryDelay = 0; schedule(0); });
+  window.addEventListener("offline", function () {
+    showStatus(t("offline", "You are offline. Your answers are kept in this browser and will be saved when the connection returns."), "error");
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(dirty).length || inFlight) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // Answers typed earlier in this browser that never reached the server come back.
+  var kept = loadKept();
+  Object.keys(kept).forEach(function (key) {
+    if (!blockFor(key)) { return; }
+    var current = valueOf(key);
+    if (JSON.stringify(current) === JSON.stringify(kept[key].value)) { forget(key); return; }
+    setValue(key, kept[key].value);
+    baseInput(key).value = kept[key].base;
+    dirty[key] = true;
+  });
+  applyConditions();
+  if (Object.keys(dirty).length) {
+    showStatus(t("restored", "Answers not yet saved from your last visit were restored; saving them now."), "pending");
+    schedule(500);
+  }
+})();
