@@ -64,7 +64,8 @@ def app_config(tmp_dir: Path, url: str, **overrides: object) -> dict:
 
 class Client(FlaskClient):
     """A test client that sends a valid CSRF token with every form, as a browser with the
-    page open would, and refreshes the test's view of the database after each request."""
+    page open would, runs each request in its own application context, and refreshes the
+    test's view of the database after each request."""
 
     def open(self, *args, **kwargs):
         data = kwargs.get("data")
@@ -76,9 +77,12 @@ class Client(FlaskClient):
             headers = dict(kwargs.get("headers") or {})
             headers.setdefault("X-CSRFToken", token)
             kwargs["headers"] = headers
-        response = super().open(*args, **kwargs)
-        response.get_data()  # read the body now, so that files are closed, not leaked
-        response.close()
+        # Each request gets its own application context (its own g and database session),
+        # as in production; otherwise Flask would reuse the test's context.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            response.get_data()  # read the body now, so that files are closed, not leaked
+            response.close()
         db.session.expire_all()
         return response
 
@@ -112,6 +116,9 @@ def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     app: Flask = request.getfixturevalue("app")
+    from survey.extensions import limiter
+
+    limiter.reset()  # rate-limit counters are per test, like the data
     state = app.extensions["survey.db"]
     connection = state.engine.connect()
     transaction = connection.begin()

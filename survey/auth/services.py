@@ -92,13 +92,13 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
     record_event("user.password_set", "user", user.id, actor=actor, state_id=user.state_id)
 
 
-def create_first_admin() -> tuple[User, str] | None:
+def create_first_admin(email: str = "admin@localhost") -> tuple[User, str] | None:
     """The first administrator, with a one-time password to change at first login;
     None when an administrator exists already."""
     if db.session.scalar(sa.select(sa.func.count()).where(User.role == Role.ADMIN)):
         return None
     password = secrets.token_urlsafe(12)
-    user = User(email="admin@localhost", display_name="Administrator", role=Role.ADMIN,
+    user = User(email=email.strip().lower(), display_name="Administrator", role=Role.ADMIN,
                 password_hash=passwords.hash_password(password), must_change_password=True)
     db.session.add(user)
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -23,6 +23,8 @@ RIGHT_TO_LEFT = {"ar"}
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # commands and background jobs
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     if session.get("locale") in LANGUAGES:

@@ -282,7 +282,9 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
             outcome.saved[key] = answer_token(current)
             outcome.values[key] = value
             continue
-        if base is None or base[0] != current_revision:
+        # Without a base, the user can only have seen "no answer yet".
+        base_revision = base[0] if base is not None else 0
+        if base_revision != current_revision:
             outcome.conflicts.append(_conflict(key, value, current))
             continue
         written = _write(response, key, value, current, actor, now)

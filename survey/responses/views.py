@@ -97,8 +97,11 @@ def section(response_id: int, key: str) -> str | HttpResponse:
             abort(403)
         form = section_form(questions, values, formdata=request.form)
         form.validate()
-        changes = [Change(q.key, submitted_value(q, form), request.form.get("base." + q.key, ""))
-                   for q in questions if not form[q.key].errors]  # invalid ones stay in the form
+        # Only the questions the page showed (each carries its base token); invalid
+        # answers are not saved and stay in the form with their message.
+        changes = [Change(q.key, submitted_value(q, form), request.form["base." + q.key])
+                   for q in questions
+                   if "base." + q.key in request.form and not form[q.key].errors]
         try:
             outcome = services.save_answers(response, changes, actor=current_user)
         except DomainError as exc:
@@ -114,10 +117,11 @@ def section(response_id: int, key: str) -> str | HttpResponse:
         if not conflicts and not any(form[q.key].errors for q in questions):
             flash(_("Your answers are saved."), "success")
             return redirect(url_for("responses.section", response_id=response.id, key=key))
-        status = 409 if conflicts else 422
+        # A 200: what could be saved is saved (the unit of work commits); the page shows
+        # the rest next to the fields.
         return render_template(
             "responses/section.html", **_section_context(
-                response, outline, section, form, tokens, conflicts, editable, answers)), status
+                response, outline, section, form, tokens, conflicts, editable, answers))
 
     form = section_form(questions, values)
     return render_template("responses/section.html", **_section_context(
@@ -224,10 +228,11 @@ def history(response_id: int, key: str) -> str:
     events = services.answer_history(response, key)
     if question is None and not events:
         abort(404)
-    section = outline.sections_by_key[question.section_key] if question else None
+    section = outline.top_level(question.section_key) if question else None
     return render_template(
         "responses/history.html", response=response, question=question, key=key,
         section_title=section.title if section else None,
+        section_key=section.key if section else None,
         events=events, display=(lambda v: _display(question, v)) if question else str,
         may_restore=bool(section and services.may_edit(current_user, response, section)))
 
@@ -254,7 +259,8 @@ def restore(response_id: int, key: str) -> HttpResponse:
         return redirect(url_for("responses.history", response_id=response.id, key=key))
     flash(_("The earlier version is now the current answer."), "success")
     return redirect(url_for("responses.section", response_id=response.id,
-                            key=question.section_key, _anchor=field_id(key)))
+                            key=outline.top_level(question.section_key).key,
+                            _anchor=field_id(key)))
 
 
 @bp.route("/responses/<int:response_id>/submit", methods=["GET", "POST"])

@@ -1,0 +1,191 @@
+"""Answering a section: the paragraph beside its questions, saving with and without
+JavaScript, messages next to the field, conflicts shown and never silently overwritten."""
+
+import sqlalchemy as sa
+
+from survey.core.audit import AuditEvent
+from survey.core.db import db
+from survey.responses import services
+from survey.responses.models import ResponseStatus
+from tests.conftest import login, page_text, response_of
+from tests.responses.helpers import save, tokens_on_page
+
+
+def section_url(response, key="I"):
+    return f"/responses/{response.id}/sections/{key}"
+
+
+def test_the_section_page_shows_each_paragraph_beside_its_questions(client, login_as):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    page = client.get(section_url(response, "I"))
+    assert page.status_code == 200
+    text = page_text(page)
+    outline = services.outline_for(response)
+    paragraph = outline.paragraphs_by_number[22]
+    assert paragraph.text in text  # the whole text of the paragraph
+    assert "Addressing the causes, including the root causes, of crime" in text
+    html = page.get_data(as_text=True)
+    assert 'id="p22"' in html and 'href="#p22"' in html  # anchors and the table of contents
+    # The right widget per type, labelled.
+    assert 'type="radio"' in html and 'name="p22.status"' in html
+    assert 'type="checkbox"' in html and 'name="p22.actions"' in html
+    assert '<textarea' in html and 'name="p22.measures"' in html
+    assert 'for="q-p22-authorities"' in html and 'id="q-p22-authorities"' in html
+    assert "required to submit" in text
+
+
+def test_a_plain_form_post_saves_the_answers(client, login_as):
+    user = login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    tokens = tokens_on_page(client.get(section_url(response)).get_data(as_text=True))
+    form = {f"base.{k}": v for k, v in tokens.items()}
+    form.update({"p21.status": "partially", "p21.actions": ["a1", "other"],
+                 "p21.measures": "The National Crime Prevention Act 2019,\nsection 4."})
+    saved = client.post(section_url(response), data=form)
+    assert saved.status_code == 302
+    values = services.answer_values(response)
+    assert values["p21.status"] == "partially"
+    assert values["p21.actions"] == ["a1", "other"]
+    assert values["p21.measures"] == "The National Crime Prevention Act 2019,\nsection 4."
+    assert "p22.status" not in values  # untouched questions are not written
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.IN_PROGRESS
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.object_id == f"{response.id}:p21.status")).one()
+    assert event.actor_id == user.id and event.after["value"] == "partially"
+    page = client.get(section_url(response))
+    assert "Your answers are saved." in page_text(page)
+    assert "p21.measures" in page.get_data(as_text=True)
+
+
+def test_an_invalid_answer_is_kept_with_a_message_and_the_others_are_saved(
+        client, login_as, app):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    tokens = tokens_on_page(client.get(section_url(response, "general")).get_data(as_text=True))
+    too_long = "x" * 3501
+    form = {f"base.{k}": v for k, v in tokens.items()}
+    form.update({"general.executive_summary": too_long,
+                 "general.coordinating_institution": "Ministry of Justice"})
+    page = client.post(section_url(response, "general"), data=form)
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "the limit is 3500" in text
+    assert "Some answers were not saved" in text
+    assert too_long in page.get_data(as_text=True)  # the input is kept in the field
+    values = services.answer_values(response)
+    assert values["general.coordinating_institution"] == "Ministry of Justice"
+    assert "general.executive_summary" not in values
+
+
+def test_a_conflict_keeps_both_versions_and_tells_the_second_user(client, app, make_user):
+    first = make_user("focal_point", "JPN")
+    second = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    login(client, first)
+    tokens = tokens_on_page(client.get(section_url(response)).get_data(as_text=True))
+
+    # Meanwhile the contributor saves the same answer, and another one.
+    save(response, second, p21__measures="The contributor's text", p22__status="fully")
+
+    form = {f"base.{k}": v for k, v in tokens.items()}
+    form.update({"p21.measures": "The focal point's text", "p23.status": "largely"})
+    page = client.post(section_url(response), data=form)
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "changed this answer while you were editing it" in text
+    assert "The contributor's text" in text  # theirs, shown
+    assert "The focal point&#39;s text" in page.get_data(as_text=True)  # yours, kept in the field
+    values = services.answer_values(response)
+    assert values["p21.measures"] == "The contributor's text"  # not overwritten
+    assert values["p23.status"] == "largely"  # the answer that did not conflict is saved
+    assert values["p22.status"] == "fully"  # untouched by the form post
+
+    # Saving again from the conflict page is a deliberate choice: it keeps "mine".
+    again = tokens_on_page(page.get_data(as_text=True))
+    form = {f"base.{k}": v for k, v in again.items()}
+    form["p21.measures"] = "The focal point's text"
+    assert client.post(section_url(response), data=form).status_code == 302
+    assert services.answer_values(response)["p21.measures"] == "The focal point's text"
+    history = services.answer_history(response, "p21.measures")
+    assert [e.after["value"] for e in history] == ["The focal point's text",
+                                                   "The contributor's text"]
+
+
+def test_autosave_saves_reports_conflicts_and_errors_as_json(client, make_user):
+    first = make_user("focal_point", "JPN")
+    other = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    login(client, first)
+    url = f"/responses/{response.id}/autosave"
+    tokens = tokens_on_page(client.get(section_url(response)).get_data(as_text=True))
+
+    result = client.post(url, json={"changes": [
+        {"key": "p21.status", "value": "fully", "base": tokens["p21.status"]}]})
+    assert result.status_code == 200
+    new_token = result.json["saved"]["p21.status"]
+    assert new_token.startswith("1:")
+
+    save(response, other, p21__status="largely")
+    result = client.post(url, json={"changes": [
+        {"key": "p21.status", "value": "partially", "base": new_token},
+        {"key": "p21.authorities", "value": "Ministry of the Interior",
+         "base": tokens["p21.authorities"]},
+        {"key": "p21.actions", "value": ["a1", "no-such-option"],
+         "base": tokens["p21.actions"]}]})
+    body = result.json
+    assert result.status_code == 200
+    assert [c["key"] for c in body["conflicts"]] == ["p21.status"]
+    conflict = body["conflicts"][0]
+    assert conflict["theirs"] == "largely" and conflict["theirs_text"] == "Largely implemented"
+    assert conflict["changed_by"] == other.display_name
+    assert "p21.authorities" in body["saved"]
+    assert "Choose among the options" in body["errors"]["p21.actions"]
+    assert services.answer_values(response)["p21.status"] == "largely"
+
+
+def test_autosave_refuses_a_request_without_csrf_token(client, login_as):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    result = client.post(f"/responses/{response.id}/autosave", csrf=False,
+                         json={"changes": [{"key": "p21.status", "value": "fully",
+                                            "base": "0:x"}]},
+                         headers={"Accept": "application/json"})
+    assert result.status_code == 400
+    assert services.answer_values(response) == {}
+
+
+def test_history_shows_each_version_and_restores_one(client, make_user):
+    user = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    save(response, user, p30__examples="First version")
+    save(response, user, p30__examples="Second version")
+    login(client, user)
+    page = client.get(f"/responses/{response.id}/answers/p30.examples/history")
+    text = page_text(page)
+    assert "First version" in text and "Second version" in text
+    assert user.display_name in text
+    first = services.answer_history(response, "p30.examples")[-1]
+    restored = client.post(f"/responses/{response.id}/answers/p30.examples/restore",
+                           data={"event_id": first.id})
+    assert restored.status_code == 302
+    assert services.answer_values(response)["p30.examples"] == "First version"
+    history = services.answer_history(response, "p30.examples")
+    assert history[0].action == "answer.restored" and len(history) == 3
+
+
+def test_a_condition_makes_measures_required_only_when_implemented(make_user):
+    user = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    outline = services.outline_for(response)
+    measures = outline.questions_by_key["p21.measures"]
+
+    save(response, user, p21__status="not_yet")
+    missing = {q.key for q in services.missing_required(outline, services.answer_values(response))}
+    assert "p21.measures" not in missing and "p21.status" not in missing
+    assert not measures.applies(services.answer_values(response))
+
+    save(response, user, p21__status="partially")
+    missing = {q.key for q in services.missing_required(outline, services.answer_values(response))}
+    assert "p21.measures" in missing

@@ -1,0 +1,85 @@
+"""Sign-off: refused while required answers are missing (each listed with a link),
+accepted when complete, and locked afterwards until the secretariat returns it."""
+
+import sqlalchemy as sa
+
+from survey.core.audit import AuditEvent
+from survey.core.db import db
+from survey.responses import services
+from survey.responses.models import ResponseStatus
+from tests.conftest import login, page_text, response_of
+from tests.responses.helpers import complete, save, tokens_on_page
+
+
+def test_submission_is_refused_while_required_answers_are_missing(client, login_as):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    page = client.get(f"/responses/{response.id}/submit")
+    text = page_text(page)
+    assert "required questions are not answered" in text
+    assert f'href="/responses/{response.id}/sections/I#q-p21-status"' in page.get_data(as_text=True)
+    refused = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    assert refused.status_code == 422
+    db.session.refresh(response)
+    assert response.status is not ResponseStatus.SUBMITTED
+
+
+def test_a_complete_response_is_signed_off_and_then_locked(client, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    contributor = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    complete(response, focal_point)
+    login(client, focal_point)
+    assert client.post(f"/responses/{response.id}/submit", data={}).status_code == 422
+    done = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.SUBMITTED
+    assert response.submitted_by_id == focal_point.id and response.submitted_at
+    assert db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.submitted")).one().actor_id == focal_point.id
+
+    # Locked: the section page is read-only and saves are refused, for everyone.
+    page = client.get(f"/responses/{response.id}/sections/I")
+    assert "has been submitted" in page_text(page)
+    assert 'type="radio"' not in page.get_data(as_text=True)
+    refused = client.post(f"/responses/{response.id}/autosave", json={"changes": [
+        {"key": "p21.status", "value": "fully", "base": "1:x"}]})
+    assert refused.status_code == 409 and refused.json["locked"]
+    try:
+        save(response, contributor, p21__status="fully")
+    except services.DomainError as exc:
+        assert "submitted" in str(exc)
+    else:
+        raise AssertionError("a submitted response accepted a change")
+
+
+def test_returned_response_can_be_edited_again_and_shows_the_comment(client, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    admin = make_user("admin")
+    response = response_of("JPN")
+    complete(response, focal_point)
+    services.submit(response, actor=focal_point)
+    services.return_response(response, "Please describe the measures for paragraph 21.",
+                             actor=admin)
+    db.session.commit()
+    login(client, focal_point)
+    overview = page_text(client.get(f"/responses/{response.id}"))
+    assert "Please describe the measures for paragraph 21." in overview
+    tokens = tokens_on_page(client.get(f"/responses/{response.id}/sections/I")
+                            .get_data(as_text=True))
+    saved = client.post(f"/responses/{response.id}/sections/I", data={
+        "p21.status": "partially", "base.p21.status": tokens["p21.status"]})
+    assert saved.status_code == 302, page_text(saved)[:1500]
+
+
+def test_only_the_focal_point_submits(make_user):
+    contributor = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    complete(response, make_user("focal_point", "JPN"))
+    try:
+        services.submit(response, actor=contributor)
+    except services.DomainError:
+        pass
+    else:
+        raise AssertionError("a contributor submitted")
