@@ -134,6 +134,36 @@ def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def committed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on a database of its own where work is really committed, for tests of
+    concurrency and of processes sharing the database. Tests using it clean up after
+    themselves (it is shared by the session)."""
+    from survey.cli import initialize
+
+    tmp_dir = tmp_path_factory.mktemp("committed")
+    url = database_url(tmp_dir, "committed")
+    admin_engine = None
+    if url.startswith("postgresql"):
+        name = f"survey_committed_{os.getpid()}"
+        admin_engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.engine.make_url(url).set(database=name).render_as_string(False)
+    app = create_app(app_config(tmp_dir, url))
+    app.test_client_class = Client
+    with app.app_context():
+        initialize(out=lambda *_: None)
+        db.session.remove()
+    yield app
+    app.extensions["survey.db"].engine.dispose()
+    if admin_engine is not None:
+        with admin_engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin_engine.dispose()
+
+
 @pytest.fixture
 def client(app: Flask) -> Client:
     return app.test_client()

@@ -307,14 +307,15 @@ def _write(response: Response, key: str, value: Any, current: Answer | None, act
            now: datetime) -> int | None:
     """Write one answer if nobody changed it meanwhile; returns its new revision, or None."""
     if current is not None:
+        revision = current.revision
         result = db.session.execute(
             sa.update(Answer)
-            .where(Answer.id == current.id, Answer.revision == current.revision)
-            .values(value=value, revision=Answer.revision + 1, updated_at=now,
+            .where(Answer.id == current.id, Answer.revision == revision)
+            .values(value=value, revision=revision + 1, updated_at=now,
                     updated_by_id=actor.id, needs_review=False)
             .execution_options(synchronize_session=False))
         db.session.expire(current)
-        return current.revision + 1 if result.rowcount == 1 else None
+        return revision + 1 if result.rowcount == 1 else None
     try:
         with db.session.begin_nested():
             db.session.add(Answer(response_id=response.id, question_key=key, value=value,
