@@ -126,10 +126,14 @@ def _check_redis(url: str) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey.admin.views import bp as admin_bp
     from survey.auth.views import bp as auth_bp
     from survey.core.views import bp as core_bp
+    from survey.reports.views import bp as reports_bp
     from survey.responses.views import bp as responses_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(responses_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)

@@ -320,6 +320,8 @@ class EarlierAnswer:
     label: str
     paragraph_number: int | None
     section_title: str | None
+    # The top-level section that asks it now (its page), None for a question no longer asked.
+    section_key: str | None
     value: Any
     text: str  # the value as read: option labels, lists joined with "; "
     updated_at: datetime
@@ -424,7 +426,9 @@ def stale_answers(response: Response, outline: Outline | None = None) -> StaleAn
                    else old.section_title if old else None)
         # The earlier wording names options the current version may have dropped.
         return EarlierAnswer(key=key, label=label, paragraph_number=paragraph,
-                             section_title=section, value=value,
+                             section_title=section,
+                             section_key=(outline.top_level(current.section_key).key
+                                          if current else None), value=value,
                              text=value_text(old or current, value), updated_at=updated_at,
                              updated_by=by)
 

@@ -24,7 +24,7 @@ from survey.auth.services import invite_user
 from survey.core.access import Permission, response_or_404
 from survey.core.db import db
 from survey.core.errors import DomainError
-from survey.cycles.services import current_cycle
+from survey.cycles.services import current_cycle, stale_answers
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
 from survey.responses import services
 from survey.responses.forms import field_id, section_form, submitted_value
@@ -63,7 +63,8 @@ def overview(response_id: int) -> str:
         lock_reason=services.lock_reason(response),
         recent=services.recent_changes(response),
         may_submit=current_user.role is Role.FOCAL_POINT,
-        editable_keys=_editable_keys(response, outline))
+        editable_keys=_editable_keys(response, outline),
+        stale=stale_answers(response, outline))
 
 
 def _editable_keys(response: Response, outline: Outline) -> set[str]:

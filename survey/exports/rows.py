@@ -1,0 +1,214 @@
+"""The answers of a cycle as rows, read a few responses at a time.
+
+Every export (CSV, XLSX, JSON) reads through :class:`CycleAnswers`, so they agree: one row
+per State and question answered, in questionnaire order, with the answers to questions the
+cycle's version no longer asks after the others (flagged as removed). Memory holds the
+questionnaire, the list of States and one batch of responses' answers, whatever the number
+of States. Usable outside a request (a benchmark, a command), inside an app context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from survey.auth.models import User
+from survey.core.db import db
+from survey.cycles.models import ReportingCycle
+from survey.cycles.services import answered_clause, earlier_questions
+from survey.questionnaires.models import QuestionType
+from survey.questionnaires.outline import Option, outline_of
+from survey.responses.models import Answer, Response, ResponseStatus
+from survey.states.models import ParticipantKind, RegionalGroup, State
+
+# Responses whose answers are read per query (at most ~800 answers each).
+RESPONSES_PER_BATCH = 20
+
+COLUMNS: tuple[str, ...] = (
+    "state_code", "state_name", "regional_group", "participant_kind", "response_status",
+    "questionnaire_version", "section_key", "section", "paragraph", "question_key", "question",
+    "question_type", "value", "value_label", "question_removed", "needs_review",
+    "updated_by", "updated_by_email", "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class ExportQuestion:
+    """A question as exports describe it: as the cycle's version asks it, or, for one it no
+    longer asks, as the latest version that did."""
+
+    key: str
+    label: str
+    type: QuestionType
+    required: bool
+    options: tuple[Option, ...]
+    condition: tuple[str, frozenset[str]] | None
+    section_key: str  # the top-level section (a removed question's own section)
+    section_title: str
+    paragraph_number: int | None
+    removed: bool
+    position: int
+
+    def option_label(self, value: str) -> str:
+        return next((o.label for o in self.options if o.value == value), value)
+
+
+@dataclass(frozen=True)
+class ExportResponse:
+    response_id: int
+    state_code: str
+    state_name: str
+    regional_group: RegionalGroup
+    kind: ParticipantKind
+    status: ResponseStatus
+    submitted_at: datetime | None
+    last_activity_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    response: ExportResponse
+    question: ExportQuestion
+    value: Any  # as stored: a string, a list of option values, a number, an ISO date
+    needs_review: bool
+    updated_by: str | None
+    updated_by_email: str | None
+    updated_at: datetime | None
+
+    @property
+    def value_text(self) -> str:
+        """The value as text: option values, lists joined with "; "."""
+        return join_values(self.value)
+
+    @property
+    def label_text(self) -> str:
+        """The option labels of a choice answer ("" for other types)."""
+        if not self.question.type.is_choice:
+            return ""
+        values = self.value if isinstance(self.value, list) else [self.value]
+        return "; ".join(self.question.option_label(str(v)) for v in values)
+
+    @property
+    def labels(self) -> str | list[str] | None:
+        """The option labels, shaped like the value (for JSON)."""
+        if not self.question.type.is_choice:
+            return None
+        if isinstance(self.value, list):
+            return [self.question.option_label(str(v)) for v in self.value]
+        return self.question.option_label(str(self.value))
+
+
+def join_values(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+class CycleAnswers:
+    """The answers of a cycle's responses (all, or those of ``response_ids``)."""
+
+    def __init__(self, cycle: ReportingCycle, response_ids: Sequence[int] | None = None) -> None:
+        self.cycle = cycle
+        self.version = cycle.questionnaire_version
+        self.outline = outline_of(self.version)
+        self._response_filter = (Response.id.in_(list(response_ids))
+                                 if response_ids is not None else sa.true())
+        self.responses = self._load_responses()
+        self.questions = self._load_questions()
+
+    # -- what the export describes --------------------------------------------------------
+
+    def _load_responses(self) -> list[ExportResponse]:
+        rows = db.session.execute(
+            sa.select(Response.id, State.code, State.name, State.regional_group, State.kind,
+                      Response.status, Response.submitted_at, Response.last_activity_at)
+            .join(State, Response.state_id == State.id)
+            .where(Response.cycle_id == self.cycle.id, self._response_filter)
+            .order_by(State.code))
+        return [ExportResponse(*row) for row in rows]
+
+    def _load_questions(self) -> dict[str, ExportQuestion]:
+        questions: dict[str, ExportQuestion] = {}
+        for position, item in enumerate(self.outline.questions()):
+            top = self.outline.top_level(item.section_key)
+            questions[item.key] = ExportQuestion(
+                key=item.key, label=item.label, type=item.type, required=item.required,
+                options=item.options, condition=item.condition, section_key=top.key,
+                section_title=top.title, paragraph_number=item.paragraph_number,
+                removed=False, position=position)
+        removed_keys = set(db.session.scalars(
+            sa.select(Answer.question_key).distinct()
+            .join(Response, Answer.response_id == Response.id)
+            .where(Response.cycle_id == self.cycle.id, self._response_filter,
+                   answered_clause()))) - set(questions)
+        earlier = earlier_questions(self.version, removed_keys)
+        ordered = sorted(removed_keys, key=lambda k: (
+            earlier[k].paragraph_number or 0 if k in earlier else 0, k))
+        for offset, key in enumerate(ordered, start=len(questions)):
+            old = earlier.get(key)
+            questions[key] = ExportQuestion(
+                key=key, label=old.label if old else key,
+                type=old.type if old else QuestionType.TEXT, required=False,
+                options=old.options if old else (), condition=None,
+                section_key=old.section_key if old else "",
+                section_title=old.section_title if old else "",
+                paragraph_number=old.paragraph_number if old else None, removed=True,
+                position=offset)
+        return questions
+
+    # -- the answers ----------------------------------------------------------------------
+
+    def batches(self) -> Iterator[tuple[ExportResponse, list[AnswerRow]]]:
+        """Each response with its answers (given, not cleared), in questionnaire order; the
+        answers are read ``RESPONSES_PER_BATCH`` responses at a time."""
+        responses = self.responses
+        for start in range(0, len(responses), RESPONSES_PER_BATCH):
+            batch = responses[start:start + RESPONSES_PER_BATCH]
+            by_id = {r.response_id: r for r in batch}
+            rows: dict[int, list[AnswerRow]] = {r.response_id: [] for r in batch}
+            for response_id, key, value, needs_review, updated_at, name, email in (
+                    db.session.execute(
+                        sa.select(Answer.response_id, Answer.question_key, Answer.value,
+                                  Answer.needs_review, Answer.updated_at, User.display_name,
+                                  User.email)
+                        .outerjoin(User, Answer.updated_by_id == User.id)
+                        .where(Answer.response_id.in_(list(by_id)), answered_clause()))):
+                question = self.questions.get(key)
+                if question is None:  # answered meanwhile, after the question list was read
+                    continue
+                rows[response_id].append(AnswerRow(
+                    response=by_id[response_id], question=question, value=value,
+                    needs_review=needs_review, updated_by=name, updated_by_email=email,
+                    updated_at=updated_at))
+            for response in batch:
+                answers = rows[response.response_id]
+                answers.sort(key=lambda row: row.question.position)
+                yield response, answers
+
+    def rows(self) -> Iterator[AnswerRow]:
+        for _response, answers in self.batches():
+            yield from answers
+
+
+def row_values(row: AnswerRow, version_number: int) -> list[Any]:
+    """A row's cells in :data:`COLUMNS` order (texts; the value kept as stored where it is
+    a number)."""
+    response, question = row.response, row.question
+    return [
+        response.state_code, response.state_name, response.regional_group.value,
+        response.kind.value, response.status.value, version_number, question.section_key,
+        question.section_title, question.paragraph_number, question.key, question.label,
+        question.type.value, row.value if isinstance(row.value, int | float) else row.value_text,
+        row.label_text, row.question.removed, row.needs_review, row.updated_by or "",
+        row.updated_by_email or "", row.updated_at,
+    ]
+
+
+def iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,174 @@
+"""A cycle's answers as CSV and as an XLSX workbook.
+
+CSV: one row per State and question answered (see rows.COLUMNS), UTF-8; produced a response
+at a time. XLSX: written by openpyxl in write-only mode (rows go straight to temporary files),
+one sheet per section, a sheet of the answers to removed questions, one of States and one of
+questions. Neither grows in memory with the number of States.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from survey.admin.progress import required_progress
+from survey.cycles.models import ReportingCycle
+from survey.exports.rows import COLUMNS, CycleAnswers, row_values
+
+# Characters that make a spreadsheet read a cell as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+def iter_csv_rows(cycle: ReportingCycle, *, excel_safe: bool = False) -> Iterator[list[Any]]:
+    """The header, then one row per State and question answered.
+
+    :param excel_safe: prefix texts a spreadsheet would take for a formula with ``'``
+    """
+    answers = CycleAnswers(cycle)
+    version = answers.version.number
+    yield list(COLUMNS)
+    for row in answers.rows():
+        yield [_csv_cell(value, excel_safe) for value in row_values(row, version)]
+
+
+def _csv_cell(value: Any, excel_safe: bool) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None:
+        return ""
+    if excel_safe and isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def iter_csv_chunks(cycle: ReportingCycle, *, excel_safe: bool = True,
+                    byte_order_mark: bool = True) -> Iterator[str]:
+    """The CSV as text chunks (one per response), for a streamed download. The byte order
+    mark lets spreadsheet programs see UTF-8, so every script shows correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if byte_order_mark:
+        buffer.write("\ufeff")
+    answers = CycleAnswers(cycle)
+    version = answers.version.number
+    writer.writerow(COLUMNS)
+    for _response, rows in answers.batches():
+        for row in rows:
+            writer.writerow([_csv_cell(v, excel_safe) for v in row_values(row, version)])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def write_csv(cycle: ReportingCycle, file: IO[str], *, excel_safe: bool = False) -> int:
+    """Write the CSV to an open text file (opened with ``newline=""``); returns the number
+    of answer rows."""
+    writer = csv.writer(file)
+    count = -1
+    for count, row in enumerate(iter_csv_rows(cycle, excel_safe=excel_safe)):  # noqa: B007
+        writer.writerow(row)
+    return count
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
+    """Write the workbook to a path or a binary file; returns the number of answer rows."""
+    answers = CycleAnswers(cycle)
+    outline = answers.outline
+    version = answers.version.number
+    workbook = Workbook(write_only=True)
+    states = workbook.create_sheet("States")
+    questions = workbook.create_sheet("Questions")
+    names: set[str] = {"States", "Questions"}
+    by_section: dict[str, WriteOnlyWorksheet] = {}
+    for section in outline.answerable_sections():
+        sheet = workbook.create_sheet(_sheet_name(f"{section.key} {section.title}", names))
+        by_section[section.key] = sheet
+    removed = workbook.create_sheet(_sheet_name("Removed questions", names))
+    header = [*COLUMNS[:-1], "updated_at_utc"]
+    for sheet in (*by_section.values(), removed):
+        sheet.append(header)
+
+    questions.append(["question_key", "section_key", "section", "paragraph", "question",
+                      "question_type", "required", "condition", "options", "question_removed"])
+    for question in answers.questions.values():
+        condition = (f"{question.condition[0]} in {', '.join(sorted(question.condition[1]))}"
+                     if question.condition else "")
+        questions.append(_cells(questions, [
+            question.key, question.section_key, question.section_title,
+            question.paragraph_number, question.label, question.type.value, question.required,
+            condition, "; ".join(f"{o.value}={o.label}" for o in question.options),
+            question.removed]))
+
+    counts = required_progress(cycle, outline)
+    states.append(["state_code", "state_name", "regional_group", "participant_kind",
+                   "response_status", "required_questions", "required_answered",
+                   "answers", "submitted_at_utc", "last_activity_at_utc"])
+    total = 0
+    for response, rows in answers.batches():
+        for row in rows:
+            sheet = removed if row.question.removed else by_section[row.question.section_key]
+            sheet.append(_cells(sheet, row_values(row, version)))
+        total += len(rows)
+        required, answered = counts.of(response.response_id)
+        states.append(_cells(states, [
+            response.state_code, response.state_name, response.regional_group.value,
+            response.kind.value, response.status.value, required, answered, len(rows),
+            response.submitted_at, response.last_activity_at]))
+    workbook.save(file)
+    return total
+
+
+def _cells(sheet: WriteOnlyWorksheet, values: list[Any]) -> list[Any]:
+    """Values a write-only sheet accepts as they are: texts never read as formulas, without
+    the control characters XML refuses, times in UTC without a zone (Excel has none)."""
+    cells: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            cells.append(cell)
+        elif isinstance(value, datetime):
+            cells.append(value.astimezone(UTC).replace(tzinfo=None))
+        else:
+            cells.append(value)
+    return cells
+
+
+def _sheet_name(wanted: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = _SHEET_NAME_FORBIDDEN.sub(" ", wanted).strip()[:31] or "Sheet"
+    name, n = base, 1
+    while name.lower() in {t.lower() for t in taken}:
+        n += 1
+        suffix = f" ({n})"
+        name = base[:31 - len(suffix)] + suffix
+    taken.add(name)
+    return name
+
+
+def export_file_name(cycle: ReportingCycle, extension: str, state_code: str | None = None) -> str:
+    """kyoto-answers-2026.csv, kyoto-answers-2026-JPN.json"""
+    parts = ["kyoto-answers", cycle.slug, *([state_code] if state_code else [])]
+    return "-".join(parts) + "." + extension
+

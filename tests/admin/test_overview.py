@@ -1,0 +1,118 @@
+"""The overview of a cycle: one row per State, filters, sorting, the status chart, and a
+constant number of queries whatever the number of States."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from survey.admin import progress as overview
+from survey.admin.services import add_participant
+from survey.core.db import db
+from survey.cycles.services import current_cycle
+from survey.responses import services
+from survey.responses.services import submit
+from survey.states.models import ParticipantKind, RegionalGroup
+from tests.admin.conftest import save
+from tests.conftest import page_text, response_of
+from tests.responses.helpers import complete
+
+
+@contextmanager
+def counting_statements(app):
+    """Count the SQL statements sent while the block runs."""
+    statements: list[str] = []
+    engine = app.extensions["survey.db"].engine
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_progress_matches_what_each_state_sees(make_user):
+    japan, france = make_user("focal_point", "JPN"), make_user("focal_point", "FRA")
+    # Measures are required only where the status is fully, largely or partially implemented.
+    save(response_of("JPN"), japan, {"p22.status": "fully", "p23.status": "not_yet",
+                                     "general.coordinating_institution": "Ministry"})
+    save(response_of("FRA"), france, {"p22.status": "largely", "p22.measures": "Act 12.",
+                                      "p24.status": ""})
+    rows = {row.code: row for row in overview.cycle_progress(current_cycle())}
+    assert len(rows) == 193
+    for code in ("JPN", "FRA", "BRA"):
+        response = response_of(code)
+        outline = services.outline_for(response)
+        sections = services.progress(outline, services.answer_values(response))
+        assert (rows[code].required, rows[code].required_answered) == (
+            sum(s.required for s in sections), sum(s.required_answered for s in sections)), code
+    assert rows["JPN"].required == rows["BRA"].required + 1  # p22.measures, now required
+    assert rows["JPN"].focal_points == (japan.display_name,)
+    assert rows["JPN"].last_activity_by == japan.display_name
+
+
+def test_the_overview_page_filters_sorts_and_charts(client, admin, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    save(response_of("JPN"), focal_point, {"p22.status": "fully"})
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "193 States shown of 193" in text
+    assert "Not started 192" in text and "In progress 1" in text  # the numbers beside the chart
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and 'role="img"' in html
+    assert f'href="/admin/responses/{response_of("JPN").id}"' in html
+
+    only = page_text(client.get("/admin/?status=in_progress"))
+    assert "1 State shown of 193" in only and "Japan" in only and "France" not in only
+
+    african = page_text(client.get("/admin/?group=african&sort=name&order=desc"))
+    assert "Zimbabwe" in african and "Japan" not in african
+    assert african.index("Zimbabwe") < african.index("Algeria")
+
+    by_progress = client.get("/admin/?sort=progress&order=desc").get_data(as_text=True)
+    table = by_progress[by_progress.index('class="states-table"'):]
+    first_row = re.search(r'<tbody>.*?<th scope="row"><a [^>]*>([^<]+)</a>', table, re.S)
+    assert first_row.group(1) == "Japan"
+    assert 'aria-sort="descending"' in by_progress
+
+    bad = client.get("/admin/?status=nonsense")
+    assert bad.status_code == 200 and "193 States shown" in page_text(bad)
+
+
+def test_the_overview_takes_a_constant_number_of_queries(app, client, admin, make_user):
+    client.get("/admin/")  # the questionnaire's outline is read once per process
+    with counting_statements(app) as before:
+        assert client.get("/admin/").status_code == 200
+
+    # More States, with answers, users and activity: the same number of statements.
+    for code in ("VAT", "PSE", "ATA"):
+        add_participant(code, ParticipantKind.OBSERVER_STATE, RegionalGroup.NONE, actor=admin)
+    db.session.commit()
+    for code in ("VAT", "PSE", "ATA", "JPN", "FRA", "KEN"):
+        user = make_user("focal_point", code)
+        save(response_of(code), user, {"p22.status": "partially", "p22.measures": "Law",
+                                       "p30.status": "fully", "general.priority_actions": "x"})
+    with counting_statements(app) as after:
+        page = client.get("/admin/")
+    assert "196 States shown of 196" in page_text(page)
+    assert len(after) == len(before), "\n".join(after)
+    assert len(after) < 20
+
+
+def test_submitted_and_accepted_states_are_counted(client, admin, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    complete(response, focal_point)
+    submit(response, actor=focal_point)
+    db.session.commit()
+    rows = {r.code: r for r in overview.cycle_progress(current_cycle())}
+    assert rows["JPN"].percent == 100
+    counts = dict(overview.status_counts(rows.values()))
+    assert counts[response.status] == 1
+    assert "Submitted 1" in page_text(client.get("/admin/"))
