@@ -291,3 +291,41 @@ def questionnaire_import(file, note: str) -> None:
     db.session.commit()
     click.echo(f"Imported {file.name} as draft version {version.number} of "
                f"{version.questionnaire.slug}.")
+
+
+# --- backups --------------------------------------------------------------------------------
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--include-password-hashes", is_flag=True,
+              help="Keep users' password hashes (otherwise they set new passwords).")
+@with_appcontext
+def backup_command(file: str, include_password_hashes: bool) -> None:
+    """Write everything to one JSON file (FILE, or - for standard output)."""
+    from survey.core.backup import write_backup
+
+    if file == "-":
+        counts = write_backup(_engine(), sys.stdout,
+                              include_password_hashes=include_password_hashes)
+    else:
+        target = Path(file)
+        partial = target.with_name(target.name + ".partial")
+        with partial.open("w", encoding="utf-8") as out:
+            counts = write_backup(_engine(), out,
+                                  include_password_hashes=include_password_hashes)
+        partial.replace(target)  # a backup file is complete or absent, never half-written
+    click.echo(f"Backed up {sum(counts.values())} rows from {len(counts)} tables.", err=True)
+
+
+@main.command("restore")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def restore_command(file) -> None:
+    """Load a backup into an empty database."""
+    from survey.core.backup import BackupError, restore_backup
+
+    try:
+        counts = restore_backup(_engine(), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
