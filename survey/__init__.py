@@ -89,9 +89,15 @@ def _init_database(app: Flask, settings: Settings, instance_path: Path) -> None:
     db.init_app(app, url)
     engine = app.extensions["survey.db"].engine
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
+        # A bare round trip, outside any transaction (it must not wait for a writer).
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        finally:
+            connection.close()
+    except (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise ConfigError(
             f"SURVEY_DATABASE_URL: cannot connect to {engine.url.render_as_string()}: {reason}"
