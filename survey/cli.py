@@ -329,3 +329,25 @@ def restore_command(file) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+
+
+# --- reports ----------------------------------------------------------------------------
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Render reports queued by the web servers (needs SURVEY_REDIS_URL)."""
+    from redis.exceptions import RedisError
+
+    from survey.reports.jobs import QUEUE_NAME, run_worker
+
+    app = _create_app()
+    if not app.config["SURVEY"].REDIS_URL:
+        raise click.ClickException(
+            "SURVEY_REDIS_URL is not set: without Redis, reports render in the web process")
+    with app.app_context():
+        click.echo(f"Rendering reports from the queue “{QUEUE_NAME}” (Ctrl+C to stop).")
+        try:
+            run_worker(app, burst=burst)
+        except RedisError as exc:
+            raise click.ClickException(f"SURVEY_REDIS_URL: {exc}") from None

@@ -1,0 +1,521 @@
+"""The national self-assessment report: one State's response as a document.
+
+:func:`build_report` gathers everything the document shows (plain objects, so the
+templates only lay out); :func:`report_html` renders the templates under
+``templates/reports/``; :func:`render_report` turns that into a PDF. :func:`report_for_download`
+adds the cache: an unchanged response (same revision, same templates, same language) is
+served from ``rendered_reports`` instead of being rendered again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import weasyprint
+from flask import current_app, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from survey.auth.models import Role, User
+from survey.core.audit import AuditEvent
+from survey.core.db import db, utcnow
+from survey.core.i18n import RIGHT_TO_LEFT
+from survey.core.labels import label
+from survey.questionnaires.models import QuestionType
+from survey.questionnaires.outline import Outline, ParagraphItem, QuestionItem, SectionItem
+from survey.reports import pdf
+from survey.reports.charts import BarRow, Category, stacked_bar_svg, watermark_svg
+from survey.reports.models import RenderedReport
+from survey.responses.models import Response, ResponseStatus
+from survey.responses.services import answer_values, is_answered, outline_for
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATE_DIR = PROJECT_ROOT / "templates" / "reports"
+STYLESHEET = pdf.STATIC_FOLDER / "css" / "report.css"
+KEEP_PER_RESPONSE = 3  # rendered PDFs kept per response (older ones are deleted)
+
+STATUS_VALUES = ("fully", "largely", "partially", "not_yet", "not_applicable")
+UNANSWERED = "unanswered"
+# Only a signed-off response is final; anything else prints as a draft.
+FINAL_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
+
+# The report's short headings, by the part of the question key after "pN." (the
+# questionnaire's full questions are for the form; a document reads better with these).
+FIELD_TITLES = {
+    "actions": _l("Actions taken"),
+    "measures": _l("Measures taken"),
+    "authorities": _l("Competent authorities"),
+    "examples": _l("Examples of implementation"),
+    "challenges": _l("Challenges"),
+    "challenges_details": _l("Challenges: details"),
+    "assistance": _l("Technical assistance needed"),
+    "assistance_details": _l("Technical assistance: details"),
+}
+
+# A run of characters longer than this without a space (a pasted blob, a long URL) gets
+# break opportunities: WeasyPrint's line breaking is quadratic in the length of a word.
+_LONG_RUN = re.compile(r"\S{64,}")
+_BREAK_EVERY = 32
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+# --- what the document shows ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer as printed: text paragraphs, a list of choices, one value, or a gap."""
+
+    title: str
+    kind: str  # "text", "list", "value", "missing" (not answered), "not_asked"
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    value: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.kind in ("text", "list", "value")
+
+
+@dataclass(frozen=True)
+class ParagraphReport:
+    number: int
+    anchor: str
+    text: tuple[str, ...]
+    footnotes: tuple[tuple[int, str], ...]
+    status: str  # a STATUS_VALUES member or UNANSWERED
+    status_label: str
+    entries: tuple[Entry, ...]
+    instruments: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class SectionReport:
+    key: str
+    title: str
+    anchor: str
+    number_label: str  # "I", "I.2", or "" for unnumbered parts
+    paragraphs: tuple[ParagraphReport, ...]
+    subsections: tuple[SectionReport, ...] = ()
+
+    def all_paragraphs(self) -> Iterable[ParagraphReport]:
+        yield from self.paragraphs
+        for subsection in self.subsections:
+            yield from subsection.all_paragraphs()
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    label: str
+    anchor: str
+    counts: tuple[int, ...]  # in the order of NationalReport.status_categories
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class AssistanceRow:
+    number: int
+    anchor: str
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contributor:
+    name: str
+    role: str
+    changes: int
+
+
+@dataclass
+class NationalReport:
+    title: str
+    state_name: str
+    state_code: str
+    cycle_name: str
+    cycle_slug: str
+    status_label: str
+    is_draft: bool
+    generated_at: datetime
+    submitted_at: datetime | None
+    submitted_by: str | None
+    accepted_at: datetime | None
+    lang: str
+    direction: str
+    executive_summary: Entry
+    priority_actions: Entry
+    method: tuple[Entry, ...]
+    sections: tuple[SectionReport, ...]
+    status_categories: tuple[Category, ...]
+    status_rows: tuple[StatusRow, ...]
+    status_totals: tuple[int, ...]
+    chart: Markup
+    top_challenges: tuple[tuple[str, int], ...]
+    top_assistance: tuple[tuple[str, int], ...]
+    assistance_rows: tuple[AssistanceRow, ...]
+    contributors: tuple[Contributor, ...]
+    page_label: tuple[str, str, str] = field(default=("", "", ""))
+
+    @property
+    def author(self) -> str:
+        return _("Government of %(state)s", state=self.state_name)
+
+
+def text_paragraphs(text: str) -> tuple[str, ...]:
+    """A long answer as paragraphs (split at blank lines; single line breaks are kept)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LONG_RUN.sub(_add_breaks, text)
+    return tuple(part.strip("\n ") for part in re.split(r"\n[ \t]*\n", text) if part.strip())
+
+
+def _add_breaks(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return _ZERO_WIDTH_SPACE.join(run[i:i + _BREAK_EVERY]
+                                  for i in range(0, len(run), _BREAK_EVERY))
+
+
+def entry_for(question: QuestionItem, value: Any, values: Mapping[str, Any],
+              title: str | None = None) -> Entry:
+    """How an answer prints; unanswered questions say so rather than disappear."""
+    title = str(title or FIELD_TITLES.get(_field_of(question.key), question.label))
+    if not is_answered(value):
+        if not question.applies(values):
+            return Entry(title, "not_asked", value=_("Not asked, given an earlier answer"))
+        return Entry(title, "missing", value=_("Not answered"))
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        chosen = value if isinstance(value, list) else [value]
+        return Entry(title, "list", items=tuple(question.option_label(str(v)) for v in chosen))
+    if question.type is QuestionType.SINGLE_CHOICE:
+        return Entry(title, "value", value=question.option_label(str(value)))
+    if question.type in (QuestionType.NUMBER, QuestionType.DATE):
+        return Entry(title, "value", value=str(value))
+    return Entry(title, "text", paragraphs=text_paragraphs(str(value)))
+
+
+def _field_of(key: str) -> str:
+    """"p22.challenges_details" → "challenges_details"; "p20.instruments.x" → "instruments"."""
+    parts = key.split(".")
+    return parts[1] if len(parts) > 1 else key
+
+
+def _status_of(paragraph: ParagraphItem, values: Mapping[str, Any]) -> str:
+    value = values.get(f"p{paragraph.number}.status")
+    return value if value in STATUS_VALUES else UNANSWERED
+
+
+def _paragraph_report(paragraph: ParagraphItem, values: Mapping[str, Any],
+                      status_labels: Mapping[str, str]) -> ParagraphReport:
+    entries, instruments = [], []
+    for question in paragraph.questions:
+        field_name = _field_of(question.key)
+        if field_name == "status":
+            continue
+        value = values.get(question.key)
+        if field_name == "instruments":
+            instruments.append(entry_for(question, value, values, title=question.label))
+        else:
+            entries.append(entry_for(question, value, values))
+    status = _status_of(paragraph, values)
+    return ParagraphReport(
+        number=paragraph.number, anchor=paragraph.anchor,
+        text=text_paragraphs(paragraph.text), footnotes=paragraph.footnotes,
+        status=status, status_label=status_labels[status],
+        entries=tuple(entries), instruments=tuple(instruments))
+
+
+def _section_number(section: SectionItem) -> str:
+    return section.key if re.fullmatch(r"[IVX]+(\.\d+)?", section.key) else ""
+
+
+def _section_report(section: SectionItem, values: Mapping[str, Any],
+                    status_labels: Mapping[str, str]) -> SectionReport:
+    return SectionReport(
+        key=section.key, title=section.title, anchor=section.anchor,
+        number_label=_section_number(section),
+        paragraphs=tuple(_paragraph_report(p, values, status_labels)
+                         for p in section.paragraphs if p.actionable),
+        subsections=tuple(s for s in (_section_report(sub, values, status_labels)
+                                      for sub in section.subsections)
+                          if next(iter(s.all_paragraphs()), None) is not None))
+
+
+def _status_labels(outline: Outline) -> dict[str, str]:
+    """The scale's labels as the questionnaire words them (any status question will do)."""
+    labels = {UNANSWERED: _("Not answered")}
+    for question in outline.questions_by_key.values():
+        if question.key.endswith(".status") and question.is_choice:
+            labels.update({o.value: o.label for o in question.options})
+            break
+    for value in STATUS_VALUES:
+        labels.setdefault(value, value.replace("_", " ").capitalize())
+    return labels
+
+
+def _general_entry(outline: Outline, values: Mapping[str, Any], key: str,
+                   title: str) -> Entry:
+    question = outline.questions_by_key.get(key)
+    if question is None:
+        return Entry(title, "missing", value=_("Not answered"))
+    return entry_for(question, values.get(key), values, title=title)
+
+
+def _option_counts(outline: Outline, values: Mapping[str, Any], field_name: str,
+                   ignore: Iterable[str] = ()) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    ignored = set(ignore)
+    for paragraph in outline.paragraphs_by_number.values():
+        question = outline.questions_by_key.get(f"p{paragraph.number}.{field_name}")
+        chosen = values.get(question.key) if question else None
+        if not question or not isinstance(chosen, list):
+            continue
+        for value in chosen:
+            if value not in ignored:
+                counts[value] += 1
+                labels[value] = question.option_label(value)
+    return [(labels[value], n) for value, n in counts.most_common()]
+
+
+def _contributors(response: Response) -> tuple[Contributor, ...]:
+    """Who entered or changed answers (from the audit trail), and the signatory."""
+    rows = db.session.execute(
+        sa.select(AuditEvent.actor_id, sa.func.count())
+        .where(AuditEvent.state_id == response.state_id,
+               AuditEvent.object_type == "answer",
+               AuditEvent.object_id.like(f"{response.id}:%"),
+               AuditEvent.actor_id.is_not(None))
+        .group_by(AuditEvent.actor_id)).all()
+    changes = {actor_id: count for actor_id, count in rows}
+    if response.submitted_by_id:
+        changes.setdefault(response.submitted_by_id, 0)
+    if not changes:
+        return ()
+    users = db.session.scalars(sa.select(User).where(User.id.in_(changes))).all()
+    order = {Role.FOCAL_POINT: 0, Role.CONTRIBUTOR: 1, Role.OBSERVER: 2, Role.ADMIN: 3}
+    users = sorted(users, key=lambda u: (order.get(u.role, 9), u.display_name.lower()))
+    return tuple(Contributor(u.display_name, label(u.role), changes[u.id]) for u in users)
+
+
+def build_report(response: Response, *, generated_at: datetime | None = None) -> NationalReport:
+    """Everything the national report shows, read in a handful of queries."""
+    outline = outline_for(response)
+    values = answer_values(response)
+    status_labels = _status_labels(outline)
+    locale = str(get_locale() or "en")
+
+    sections = tuple(
+        report for report in (_section_report(s, values, status_labels)
+                              for s in outline.sections if s.kind.value != "general")
+        if next(iter(report.all_paragraphs()), None) is not None)
+
+    categories = tuple(Category(value, status_labels[value])
+                       for value in (*STATUS_VALUES, UNANSWERED))
+    rows = []
+    for section in sections:
+        counts = Counter(p.status for p in section.all_paragraphs())
+        row_label = f"{section.number_label}. {section.title}" if section.number_label \
+            else section.title
+        rows.append(StatusRow(row_label, section.anchor,
+                              tuple(counts.get(c.key, 0) for c in categories)))
+    totals = tuple(sum(row.counts[i] for row in rows) for i in range(len(categories)))
+    chart = stacked_bar_svg(
+        [BarRow(row.label, row.counts) for row in rows], categories,
+        title=_("Implementation status by section"),
+        description=_("For each section, the number of actionable paragraphs at each level "
+                      "of implementation; the same figures are given in the table."),
+        chart_id="status-chart")
+
+    assistance_rows = []
+    for section in sections:
+        for paragraph in section.all_paragraphs():
+            question = outline.questions_by_key.get(f"p{paragraph.number}.assistance")
+            chosen = values.get(question.key) if question else None
+            needs = tuple(question.option_label(v) for v in chosen or () if v != "none") \
+                if isinstance(chosen, list) else ()
+            if needs:
+                assistance_rows.append(AssistanceRow(paragraph.number, paragraph.anchor, needs))
+
+    submitted_by = response.submitted_by.display_name if response.submitted_by else None
+    page_format = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    before, _sep, rest = page_format.partition("\x00")
+    middle, _sep, after = rest.partition("\x01")
+    return NationalReport(
+        title=_("National self-assessment on the implementation of the Kyoto Declaration"),
+        state_name=response.state.name, state_code=response.state.code,
+        cycle_name=response.cycle.name, cycle_slug=response.cycle.slug,
+        status_label=label(response.status),
+        is_draft=response.status not in FINAL_STATUSES,
+        generated_at=generated_at or utcnow(),
+        submitted_at=response.submitted_at if response.status in FINAL_STATUSES else None,
+        submitted_by=submitted_by if response.status in FINAL_STATUSES else None,
+        accepted_at=response.reviewed_at if response.status is ResponseStatus.ACCEPTED
+        else None,
+        lang=locale, direction="rtl" if locale in RIGHT_TO_LEFT else "ltr",
+        executive_summary=_general_entry(outline, values, "general.executive_summary",
+                                         _("Executive summary")),
+        priority_actions=_general_entry(outline, values, "general.priority_actions",
+                                        _("Priority actions")),
+        method=(
+            _general_entry(outline, values, "general.coordinating_institution",
+                           _("Coordinating institution")),
+            _general_entry(outline, values, "general.stakeholders",
+                           _("Stakeholders who contributed")),
+            _general_entry(outline, values, "general.stakeholders_details",
+                           _("Stakeholders consulted and their contribution")),
+            _general_entry(outline, values, "general.consultation_process",
+                           _("Consultation and validation process")),
+        ),
+        sections=sections,
+        status_categories=categories, status_rows=tuple(rows), status_totals=totals,
+        chart=chart,
+        top_challenges=tuple(_option_counts(outline, values, "challenges")[:5]),
+        top_assistance=tuple(_option_counts(outline, values, "assistance", ignore={"none"})[:5]),
+        assistance_rows=tuple(assistance_rows),
+        contributors=_contributors(response),
+        page_label=(before, middle, after),
+    )
+
+
+# --- rendering ------------------------------------------------------------------------
+
+def report_html(response: Response, *, report: NationalReport | None = None) -> str:
+    """The report as a standalone HTML document, as WeasyPrint lays it out."""
+    report = report or build_report(response)
+    return render_template("reports/document.html", report=report,
+                           stylesheet_url=pdf.BASE_URL + "static/css/report.css",
+                           watermark=watermark_svg(_("DRAFT")))
+
+
+def _pdf_options(report: NationalReport) -> dict[str, Any]:
+    return {
+        "title": f"{report.title} — {report.state_name} — {report.cycle_name}",
+        "author": report.author,
+        "lang": report.lang,
+        "description": _("Kyoto Declaration national self-assessment of %(state)s, %(cycle)s",
+                         state=report.state_name, cycle=report.cycle_name),
+        "keywords": ["Kyoto Declaration", report.state_name, report.state_code,
+                     report.cycle_name],
+    }
+
+
+def render_report_pdf(response: Response, *, isolated: bool = False) -> pdf.RenderedPdf:
+    """The report as a PDF, with its page count.
+
+    :param isolated: render in a child process, within the configured time and memory
+        limits (for the web process); otherwise in this process (workers, scripts)
+    :raises survey.reports.pdf.PdfRenderError: rendering failed (RenderTimeout: too long)
+    """
+    report = build_report(response)
+    html = report_html(response, report=report)
+    options = _pdf_options(report)
+    if not isolated:
+        return pdf.render_pdf(html, **options)
+    settings = current_app.config["SURVEY"]
+    return pdf.render_isolated(html, timeout=settings.REPORT_TIMEOUT_SECONDS,
+                               memory_mb=settings.REPORT_MEMORY_MB, **options)
+
+
+def render_report(response: Response) -> bytes:
+    """The national report of ``response`` as PDF bytes, rendered in this process."""
+    return render_report_pdf(response).data
+
+
+def report_filename(response: Response) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", response.cycle.slug).strip("-") or "cycle"
+    return f"kyoto-self-assessment-{response.state.code}-{slug}.pdf"
+
+
+# --- the cache ------------------------------------------------------------------------
+
+@functools.cache
+def template_version() -> str:
+    """A digest of what shapes the document: templates, stylesheet, code, WeasyPrint."""
+    digest = hashlib.sha256()
+    files = sorted(TEMPLATE_DIR.rglob("*.html"))
+    files += [STYLESHEET, *sorted(Path(__file__).parent.glob("*.py"))]
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    try:
+        app_version = importlib.metadata.version("kyoto-survey")
+    except importlib.metadata.PackageNotFoundError:
+        app_version = "unknown"
+    digest.update(f"{app_version}/{weasyprint.__version__}".encode())
+    return digest.hexdigest()[:32]
+
+
+def current_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def cached_report(response: Response, locale: str,
+                  revision: int | None = None) -> RenderedReport | None:
+    """The stored PDF of this revision of the response, if there is one."""
+    return db.session.scalar(sa.select(RenderedReport).where(
+        RenderedReport.response_id == response.id,
+        RenderedReport.response_revision == (response.revision if revision is None
+                                             else revision),
+        RenderedReport.template_version == template_version(),
+        RenderedReport.locale == locale))
+
+
+def store_report(response: Response, revision: int, locale: str,
+                 rendered: pdf.RenderedPdf) -> RenderedReport:
+    """Keep a rendered PDF (and only the latest few of the response). Flushes."""
+    row = RenderedReport(response_id=response.id, response_revision=revision,
+                         template_version=template_version(), locale=locale,
+                         pdf=rendered.data, page_count=rendered.page_count)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError:
+        # Another server rendered the same revision meanwhile: use theirs.
+        existing = cached_report(response, locale, revision)
+        if existing is not None:
+            return existing
+        raise
+    keep = sa.select(RenderedReport.id).where(RenderedReport.response_id == response.id) \
+        .order_by(RenderedReport.id.desc()).limit(KEEP_PER_RESPONSE)
+    db.session.execute(
+        sa.delete(RenderedReport)
+        .where(RenderedReport.response_id == response.id,
+               RenderedReport.id.not_in(list(db.session.scalars(keep))))
+        .execution_options(synchronize_session=False))
+    db.session.flush()
+    return row
+
+
+def report_for_download(response: Response, locale: str, *,
+                        isolated: bool = True) -> RenderedReport:
+    """The cached PDF of the response as it is now, rendering and storing it if needed.
+
+    :raises survey.reports.pdf.PdfRenderError: rendering failed or took too long
+    """
+    revision = response.revision
+    cached = cached_report(response, locale, revision)
+    if cached is not None:
+        return cached
+    rendered = render_report_pdf(response, isolated=isolated)
+    return store_report(response, revision, locale, rendered)
+
+
+def section_titles(report: NationalReport) -> Sequence[str]:
+    """Every section heading of the report, in order (for tests and the outline)."""
+    titles = []
+    for section in report.sections:
+        titles.append(section.title)
+        titles.extend(sub.title for sub in section.subsections)
+    return titles
