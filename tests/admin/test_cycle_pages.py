@@ -1,0 +1,162 @@
+"""Reporting cycles and the review of submissions, through the pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from survey.core.audit import AuditEvent
+from survey.core.db import db
+from survey.cycles.models import CycleStatus, ReportingCycle
+from survey.cycles.services import current_cycle
+from survey.questionnaires.services import published_version
+from survey.responses.models import ResponseStatus
+from survey.responses.services import submit
+from tests.conftest import login, page_text, response_of
+from tests.responses.helpers import complete, tokens_on_page
+
+
+def test_create_edit_open_and_close_a_cycle(client, admin):
+    version = published_version("kyoto-2021")
+    bad = client.post("/admin/cycles/new", data={
+        "name": "2030 cycle", "slug": "2030", "version": version.id,
+        "opens_on": "2030-03-01", "closes_on": "2030-01-01"})
+    assert bad.status_code == 422
+    assert "The deadline must not be before the opening date." in page_text(bad)
+    assert 'value="2030 cycle"' in bad.get_data(as_text=True)  # kept
+
+    taken = client.post("/admin/cycles/new", data={
+        "name": "Again", "slug": current_cycle().slug, "version": version.id,
+        "opens_on": "2030-01-01", "closes_on": "2030-03-01"})
+    assert taken.status_code == 422 and "exists already" in page_text(taken)
+
+    made = client.post("/admin/cycles/new", data={
+        "name": "2030 cycle", "slug": "2030", "version": version.id,
+        "opens_on": "2030-01-01", "closes_on": "2030-06-30"})
+    assert made.status_code == 302
+    cycle = db.session.scalar(sa.select(ReportingCycle).where(ReportingCycle.slug == "2030"))
+    assert cycle.status is CycleStatus.PLANNED
+
+    client.post(f"/admin/cycles/{cycle.id}/edit", data={
+        "name": "Cycle 2030", "opens_on": "2030-01-01", "closes_on": "2030-07-31"})
+    db.session.refresh(cycle)
+    assert (cycle.name, cycle.closes_on) == ("Cycle 2030", date(2030, 7, 31))
+
+    # Another cycle is open: opening this one is refused with the reason.
+    refused = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
+    assert "first" in page_text(refused)
+    client.post(f"/admin/cycles/{current_cycle().id}/close")
+    opened = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
+    assert "The reporting cycle is open" in page_text(opened)
+    db.session.refresh(cycle)
+    assert cycle.status is CycleStatus.OPEN and current_cycle().id == cycle.id
+    actions = set(db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.object_type == "cycle")))
+    assert {"cycle.created", "cycle.updated", "cycle.opened", "cycle.closed"} <= actions
+
+
+def test_closing_the_cycle_locks_editing_for_every_state(client, admin, make_user):
+    cycle = current_cycle()
+    assert client.post(f"/admin/cycles/{cycle.id}/close").status_code == 302
+    focal_point = make_user("focal_point", "JPN")
+    client.post("/logout")
+    login(client, focal_point)
+    response = response_of("JPN")
+    page = client.get(f"/responses/{response.id}/sections/I")
+    assert "The reporting cycle is closed." in page_text(page)
+    assert 'type="radio"' not in page.get_data(as_text=True)
+    saved = client.post(f"/responses/{response.id}/autosave",
+                        json={"changes": [{"key": "p22.status", "value": "fully",
+                                           "base": "0:x"}]})
+    assert saved.status_code == 409 and saved.json["locked"]
+
+
+def test_a_later_deadline_for_one_state(client, admin, make_user):
+    cycle = current_cycle()
+    client.post(f"/admin/cycles/{cycle.id}/close")
+    response = response_of("JPN")
+    past = client.post(f"/admin/responses/{response.id}/deadline",
+                       data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
+    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
+    until = date.today() + timedelta(days=10)
+    client.post(f"/admin/responses/{response.id}/deadline",
+                data={"extended_until": until.isoformat()})
+    assert response_of("JPN").extended_until == until
+
+    focal_point = make_user("focal_point", "JPN")
+    client.post("/logout")
+    login(client, focal_point)
+    page = client.get(f"/responses/{response.id}/sections/I")
+    assert 'type="radio"' in page.get_data(as_text=True)  # JPN may still edit
+    other = client.get(f"/responses/{response.id}")
+    assert "(extended)" in page_text(other)
+
+
+def submitted(code: str, make_user):
+    focal_point = make_user("focal_point", code)
+    response = response_of(code)
+    complete(response, focal_point)
+    submit(response, actor=focal_point)
+    db.session.commit()
+    return response, focal_point
+
+
+def test_accept_a_submitted_response(client, admin, make_user):
+    response, _ = submitted("JPN", make_user)
+    page = page_text(client.get(f"/admin/responses/{response.id}"))
+    assert "Accept the response" in page and "Return to the State" in page
+    client.post(f"/admin/responses/{response.id}/accept")
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.ACCEPTED and response.reviewed_by_id == admin.id
+    again = client.post(f"/admin/responses/{response.id}/accept", follow_redirects=True)
+    assert "Only a submitted response can be reviewed." in page_text(again)
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.accepted")).actor_id == admin.id
+
+
+def test_return_a_response_with_a_comment_the_state_sees(client, admin, make_user):
+    response, focal_point = submitted("FRA", make_user)
+    empty = client.post(f"/admin/responses/{response.id}/return", data={"comment": "  "})
+    assert empty.status_code == 422 and "This field is required." in page_text(empty)
+    client.post(f"/admin/responses/{response.id}/return",
+                data={"comment": "Please cite the laws for paragraph 22."})
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.RETURNED
+
+    client.post("/logout")
+    login(client, focal_point)
+    page = page_text(client.get(f"/responses/{response.id}"))
+    assert "The secretariat returned the response for revision" in page
+    assert "Please cite the laws for paragraph 22." in page
+    tokens = tokens_on_page(client.get(f"/responses/{response.id}/sections/I").get_data(
+        as_text=True))
+    assert tokens  # editable again
+
+
+def test_the_review_page_links_to_reading_the_response(client, admin):
+    response = response_of("JPN")
+    html = client.get(f"/admin/responses/{response.id}").get_data(as_text=True)
+    assert f'href="/responses/{response.id}"' in html
+    assert f'href="/admin/responses/{response.id}/answers.json"' in html
+    # Administrators read a State's pages (read-only).
+    page = client.get(f"/responses/{response.id}/sections/general")
+    assert page.status_code == 200 and 'type="radio"' not in page.get_data(as_text=True)
+
+
+def test_moving_a_cycle_to_another_version_from_its_page(client, admin):
+    from survey.questionnaires import editing
+
+    cycle = current_cycle()
+    assert "Move to another questionnaire version" not in page_text(
+        client.get(f"/admin/cycles/{cycle.id}"))
+    draft = editing.new_draft_from(cycle.questionnaire_version, actor=admin)
+    editing.publish_draft(draft, actor=admin)  # no cycle moved
+    db.session.commit()
+    page = page_text(client.get(f"/admin/cycles/{cycle.id}/version"))
+    assert "No differences." in page and "0 answers to questions version 2 no longer asks" in page
+    unconfirmed = client.post(f"/admin/cycles/{cycle.id}/version", data={"version": draft.id})
+    assert unconfirmed.status_code == 422
+    client.post(f"/admin/cycles/{cycle.id}/version", data={"version": draft.id, "confirm": "y"})
+    db.session.refresh(cycle)
+    assert cycle.questionnaire_version_id == draft.id

@@ -1,0 +1,165 @@
+"""States, users and the audit trail, through the pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from survey.admin.services import AuditFilter, search_audit
+from survey.auth.models import Role, User
+from survey.core.audit import AuditEvent, record_event
+from survey.core.db import db
+from survey.cycles.services import current_cycle
+from survey.responses.models import Response
+from survey.states.models import ParticipantKind, RegionalGroup, State
+from tests.admin.conftest import save
+from tests.conftest import PASSWORD, login, page_text, response_of, state_by_code
+
+
+def test_the_193_member_states_with_their_groups(client, admin):
+    page = page_text(client.get("/admin/states"))
+    assert "193 participants" in page
+    assert "Japan JPN Asia-Pacific States Member State" in page
+    african = page_text(client.get("/admin/states?group=african"))
+    assert "Kenya" in african and "Japan" not in african
+    assert "1 participant" in page_text(client.get("/admin/states?q=jpn"))
+
+
+def test_adding_an_observer_state_gives_it_a_response_in_the_open_cycle(client, admin):
+    form = client.get("/admin/states/new").get_data(as_text=True)
+    assert '<option value="PSE">State of Palestine (PSE)</option>' in form
+    assert '<option value="JPN">' not in form  # already taking part
+    added = client.post("/admin/states/new", data={
+        "code": "VAT", "kind": "observer_state", "regional_group": "none", "name": ""})
+    assert added.status_code == 302
+    holy_see = state_by_code("VAT")
+    assert holy_see.kind is ParticipantKind.OBSERVER_STATE
+    assert holy_see.regional_group is RegionalGroup.NONE
+    assert "Holy See" in holy_see.name
+    assert db.session.scalar(sa.select(Response).where(
+        Response.state_id == holy_see.id, Response.cycle_id == current_cycle().id))
+    again = client.post("/admin/states/new", data={
+        "code": "VAT", "kind": "observer_state", "regional_group": "none"})
+    assert again.status_code == 422
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "state.added")).object_id == "VAT"
+
+
+def test_list_and_filter_users(client, admin, make_user):
+    make_user("focal_point", "JPN", name="Aiko Tanaka")
+    make_user("observer", "JPN", name="Ken Sato")
+    make_user("focal_point", "FRA", name="Marie Curie")
+    page = page_text(client.get("/admin/users?state=JPN"))
+    assert "Aiko Tanaka" in page and "Ken Sato" in page and "Marie Curie" not in page
+    page = page_text(client.get("/admin/users?role=focal_point"))
+    assert "Aiko Tanaka" in page and "Marie Curie" in page and "Ken Sato" not in page
+    assert "Marie Curie" in page_text(client.get("/admin/users?q=curie"))
+
+
+def test_users_are_paginated(client, admin, make_user):
+    from survey.auth.services import create_user
+
+    for n in range(55):
+        create_user(f"person{n}@example.org", f"Person {n:02d}", Role.OBSERVER,
+                    state_by_code("KEN"), actor=None)
+    db.session.commit()
+    first = page_text(client.get("/admin/users?state=KEN"))
+    assert "55 accounts — page 1 of 2" in first and "Next page" in first
+    second = page_text(client.get("/admin/users?state=KEN&page=2"))
+    assert "page 2 of 2" in second and "Previous page" in second
+    assert second.count("person") == 5
+
+
+def test_invite_shows_the_link_when_no_mail_server(client, admin):
+    page = client.post("/admin/users/invite", data={
+        "display_name": "Amina Diallo", "email": "Amina@Example.org", "role": "focal_point",
+        "state": "SEN"})
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Invitation created for amina@example.org" in text
+    assert re.search(r'id="invitation-link" readonly value="http://localhost/set-password/[^"]+"',
+                     page.get_data(as_text=True))
+    user = db.session.scalar(sa.select(User).where(User.email == "amina@example.org"))
+    assert user.role is Role.FOCAL_POINT and user.state.code == "SEN"
+
+    wrong = client.post("/admin/users/invite", data={
+        "display_name": "X", "email": "x@example.org", "role": "focal_point", "state": ""})
+    assert wrong.status_code == 422
+    assert "Choose the State this user answers for." in page_text(wrong)
+    taken = client.post("/admin/users/invite", data={
+        "display_name": "Again", "email": "amina@example.org", "role": "observer",
+        "state": "SEN"})
+    assert taken.status_code == 422 and "already exists" in page_text(taken)
+
+
+def test_change_role_and_deactivate(client, admin, make_user):
+    user = make_user("contributor", "JPN")
+    client.post(f"/admin/users/{user.id}/role", data={"role": "focal_point", "state": "JPN"})
+    db.session.refresh(user)
+    assert user.role is Role.FOCAL_POINT
+
+    save(response_of("JPN"), user, {"p22.status": "largely"})
+    client.post(f"/admin/users/{user.id}/active", data={"active": "no"})
+    db.session.refresh(user)
+    assert not user.is_active
+    # Their answers and their trail stay; they can no longer sign in.
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.actor_id == user.id, AuditEvent.action == "answer.saved"))
+    client.post("/logout")
+    refused = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert refused.status_code != 302
+
+    login(client, admin)
+    myself = client.post(f"/admin/users/{admin.id}/active", data={"active": "no"},
+                         follow_redirects=True)
+    assert "You cannot deactivate your own account." in page_text(myself)
+    client.post(f"/admin/users/{user.id}/active", data={"active": "yes"})
+    db.session.refresh(user)
+    assert user.is_active
+
+
+def test_the_audit_trail_is_searchable_and_paginated(client, admin, make_user):
+    japan, france = make_user("focal_point", "JPN"), make_user("focal_point", "FRA")
+    save(response_of("JPN"), japan, {"p22.status": "largely", "p23.status": "fully"})
+    save(response_of("FRA"), france, {"p22.status": "fully"})
+
+    page = page_text(client.get("/admin/audit?state=JPN&object_type=answer"))
+    assert page.count("answer.saved") == 2
+    by_user = page_text(client.get(f"/admin/audit?user={france.email}"))
+    assert "answer.saved" in by_user and f"{response_of('JPN').id}:p22.status" not in by_user
+    by_key = page_text(client.get("/admin/audit?object_type=answer&object_id=p22.status"))
+    assert by_key.count("answer.saved") == 2  # in both responses
+    unknown = page_text(client.get("/admin/audit?user=nobody@example.org"))
+    assert "No account has this e-mail address." in unknown
+    assert "No change matches this search." in unknown
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert "No change matches" in page_text(client.get(f"/admin/audit?since={tomorrow}"))
+
+    state = state_by_code("KEN")
+    for n in range(120):
+        record_event("test.event", "state", f"KEN-{n}", state_id=state.id, after={"n": n})
+    db.session.commit()
+    first = search_audit(AuditFilter(state_id=state.id), limit=50)
+    assert [e.after["n"] for e in first.events][:2] == [119, 118] and first.newer is None
+    second = search_audit(AuditFilter(state_id=state.id), before=first.older, limit=50)
+    third = search_audit(AuditFilter(state_id=state.id), before=second.older, limit=50)
+    assert len(third.events) == 20 and third.older is None
+    seen = [e.after["n"] for page_ in (first, second, third) for e in page_.events]
+    assert seen == list(range(119, -1, -1))
+    back = search_audit(AuditFilter(state_id=state.id), after=second.newer, limit=50)
+    assert [e.id for e in back.events] == [e.id for e in first.events]
+
+    html = client.get(f"/admin/audit?state=KEN&before={first.older}").get_data(as_text=True)
+    assert "Older" in html and "Newer" in html
+
+
+def test_states_page_lists_added_participants(client, admin):
+    from survey.admin.services import add_participant
+
+    add_participant("PSE", ParticipantKind.OBSERVER_STATE, RegionalGroup.NONE, actor=admin)
+    db.session.commit()
+    page = page_text(client.get("/admin/states?kind=observer_state"))
+    assert "State of Palestine" in page and "1 participant" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(State)) == 194
