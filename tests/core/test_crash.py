@@ -174,7 +174,7 @@ def test_sigkill_during_a_burst_of_saves_loses_no_acknowledged_save(
             sa.select(Answer).where(Answer.response_id == response_id))}
         events = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.object_type == "answer",
-            AuditEvent.object_id.like(f"{response_id}:%"))).all()
+            AuditEvent.object_id.like(f"{response_id}:%")).order_by(AuditEvent.id)).all()
         for key, values in acknowledged.items():
             answer = answers[key]
             saved_values = [e.after["value"] for e in events

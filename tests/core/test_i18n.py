@@ -24,8 +24,11 @@ def test_the_page_speaks_the_browsers_language(app, tmp_path):
     translated = create_app(app_config(
         tmp_path, url, BABEL_TRANSLATION_DIRECTORIES=str(french_catalog(tmp_path / "tr"))))
     translated.test_client_class = Client
-    client = translated.test_client()
-    page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
+    try:
+        page = translated.test_client().get(
+            "/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
+    finally:
+        translated.extensions["survey.db"].engine.dispose()
     html = page.get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in html
     assert "Se connecter" in page_text(page) and "Adresse électronique" in page_text(page)
