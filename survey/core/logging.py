@@ -24,8 +24,11 @@ def init_app(app: Flask) -> None:
     settings = app.config["SURVEY"]
     default_handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
-    if not any(isinstance(f, RequestIdFilter) for f in default_handler.filters):
-        default_handler.addFilter(RequestIdFilter())
+    # On the handler, for the format of every line; on the app's logger, so that records
+    # it makes (unhandled errors) carry the id to any other handler too.
+    for owner in (default_handler, app.logger):
+        if not any(isinstance(f, RequestIdFilter) for f in owner.filters):
+            owner.addFilter(RequestIdFilter())
     app.logger.setLevel(settings.LOG_LEVEL)
 
     @app.before_request

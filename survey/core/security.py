@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
 # No inline scripts or styles anywhere: every script and stylesheet is a file we serve.
@@ -22,6 +22,15 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_app(app: Flask) -> None:
     production = app.config["SURVEY"].production
+
+    @app.before_request
+    def limit_form_fields() -> None:
+        # Werkzeug limits the parts of multipart forms only; count url-encoded ones too
+        # (the body is already capped by MAX_CONTENT_LENGTH, so parsing it is cheap).
+        if request.mimetype == "application/x-www-form-urlencoded":
+            fields = sum(len(values) for _key, values in request.form.lists())
+            if fields > app.config["MAX_FORM_PARTS"]:
+                abort(413)
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:

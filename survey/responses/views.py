@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -183,6 +184,8 @@ def autosave(response_id: int) -> tuple[HttpResponse, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
         return jsonify(error=_("The request could not be understood.")), 400
+    if len(payload["changes"]) > current_app.config["MAX_FORM_PARTS"]:
+        abort(413)
     try:
         changes = [Change(str(item["key"]), item.get("value"), str(item.get("base", "")))
                    for item in payload["changes"] if isinstance(item, dict) and "key" in item]
