@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +57,12 @@ class ExportQuestion:
     def option_label(self, value: str) -> str:
         return next((o.label for o in self.options if o.value == value), value)
 
+    @cached_property
+    def cells(self) -> tuple[Any, ...]:
+        """Its columns of :data:`COLUMNS`, from section_key to question_type."""
+        return (self.section_key, self.section_title, self.paragraph_number, self.key,
+                self.label, self.type.value)
+
 
 @dataclass(frozen=True)
 class ExportResponse:
@@ -67,6 +74,12 @@ class ExportResponse:
     status: ResponseStatus
     submitted_at: datetime | None
     last_activity_at: datetime | None
+
+    @cached_property
+    def cells(self) -> tuple[Any, ...]:
+        """Its columns of :data:`COLUMNS`, from state_code to response_status."""
+        return (self.state_code, self.state_name, self.regional_group.value, self.kind.value,
+                self.status.value)
 
 
 @dataclass(frozen=True)
@@ -200,13 +213,11 @@ def row_values(row: AnswerRow, version_number: int) -> list[Any]:
     """A row's cells in :data:`COLUMNS` order (texts; the value kept as stored where it is
     a number)."""
     response, question = row.response, row.question
+    value = row.value if isinstance(row.value, int | float) else row.value_text
     return [
-        response.state_code, response.state_name, response.regional_group.value,
-        response.kind.value, response.status.value, version_number, question.section_key,
-        question.section_title, question.paragraph_number, question.key, question.label,
-        question.type.value, row.value if isinstance(row.value, int | float) else row.value_text,
-        row.label_text, row.question.removed, row.needs_review, row.updated_by or "",
-        row.updated_by_email or "", row.updated_at,
+        *response.cells, version_number, *question.cells, value, row.label_text,
+        question.removed, row.needs_review, row.updated_by or "", row.updated_by_email or "",
+        row.updated_at,
     ]
 
 
