@@ -179,7 +179,7 @@ class QuestionForm(FlaskForm):
             "required": bool(self.required.data), "options": parse_options(self.options.data),
             "condition": condition, "max_length": self.max_length.data,
         }
-        if hasattr(self, "key"):
+        if self.key is not None:
             spec["key"] = (self.key.data or "").strip()
         return spec
 
