@@ -8,6 +8,7 @@ Views load, validate the form, call one service and redirect.
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 from typing import Any
@@ -33,11 +34,12 @@ from werkzeug.routing import BuildError
 from survey.admin import forms
 from survey.admin import services as admin_services
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
+from survey.admin.synthesis import render_synthesis, synthesis_filename
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
 from survey.core.audit import AuditEvent
 from survey.core.db import db
-from survey.core.errors import DomainError
+from survey.core.errors import DomainError, render_error
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports.documents import iter_json_chunks
@@ -53,6 +55,7 @@ from survey.questionnaires.models import (
 )
 from survey.questionnaires.outline import outline_of
 from survey.questionnaires.services import dump_definition, export_definition
+from survey.reports.pdf import PdfRenderError, RenderTimeout
 from survey.responses import services as answering
 from survey.responses.forms import section_form
 from survey.responses.models import Response, ResponseStatus
@@ -558,9 +561,8 @@ def cycle(cycle_id: int) -> str:
     newer = [v for v in _published_versions()
              if v.questionnaire_id == cycle.questionnaire_version.questionnaire_id
              and v.id != cycle.questionnaire_version_id]
-    return render_template(
-        "admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(), newer=newer,
-        has_synthesis="admin.synthesis" in current_app.view_functions)
+    return render_template("admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(),
+                           newer=newer)
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -679,6 +681,27 @@ def export_response_json(response_id: int) -> HttpResponse:
         stream_with_context(iter_json_chunks(response.cycle, response=response)),
         mimetype="application/json",
         headers=_attachment(export_file_name(response.cycle, "json", response.state.code)))
+
+
+@bp.route("/cycles/<int:cycle_id>/synthesis.pdf")
+def synthesis(cycle_id: int) -> Any:
+    """The global synthesis of the cycle as a PDF (signed-off responses; ?scope=all for
+    every response)."""
+    cycle = _cycle_or_404(cycle_id)
+    final_only = request.args.get("scope") != "all"
+    try:
+        rendered = render_synthesis(cycle, final_only=final_only)
+    except RenderTimeout:
+        log.exception("synthesis of cycle %s took too long", cycle.slug)
+        return render_error(503, _("Preparing the synthesis took too long. Try again in a "
+                                   "moment; if it keeps failing, tell the technical team."))
+    except PdfRenderError:
+        log.exception("synthesis of cycle %s failed", cycle.slug)
+        return render_error(500)
+    sent = send_file(io.BytesIO(rendered.data), mimetype="application/pdf", as_attachment=True,
+                     download_name=synthesis_filename(cycle, final_only), max_age=0)
+    sent.headers["X-Report-Pages"] = str(rendered.page_count)
+    return sent
 
 
 # --- review ---------------------------------------------------------------------------------

@@ -1,0 +1,276 @@
+"""The global synthesis of a cycle: how far States report having implemented each section
+and paragraph, the technical assistance most requested in each regional group, and the
+States that have submitted. A PDF made by the reports' machinery (survey.reports.pdf for
+the locked-down rendering, survey.reports.charts for the bars).
+
+Read in three queries whatever the number of States; by default only the responses the
+States have signed off (submitted or accepted) count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from survey.core.db import db, utcnow
+from survey.core.i18n import RIGHT_TO_LEFT
+from survey.core.labels import label
+from survey.cycles.models import ReportingCycle
+from survey.cycles.services import answered_clause
+from survey.questionnaires.outline import Outline, SectionItem, outline_of
+from survey.reports import pdf
+from survey.reports.charts import BarRow, Category, stacked_bar_svg
+from survey.responses.models import Answer, Response, ResponseStatus
+from survey.states.models import RegionalGroup, State
+
+STATUS_VALUES = ("fully", "largely", "partially", "not_yet", "not_applicable")
+UNANSWERED = "unanswered"
+FINAL_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
+NO_ASSISTANCE = "none"
+
+
+@dataclass(frozen=True)
+class ParagraphStatus:
+    number: int
+    counts: tuple[int, ...]  # States at each status, in the order of Synthesis.categories
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    key: str
+    title: str
+    anchor: str
+    number_label: str
+    paragraphs: tuple[ParagraphStatus, ...]
+    # Paragraph answers (State × paragraph) at each status, over the section.
+    counts: tuple[int, ...]
+    chart: Markup
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number_label}. {self.title}" if self.number_label else self.title
+
+
+@dataclass(frozen=True)
+class AssistanceNeed:
+    value: str
+    label: str
+    states: tuple[int, ...]  # States asking for it at least once, per group (Synthesis.groups)
+    requests: int  # paragraphs on which it was asked, all States together
+
+    @property
+    def total_states(self) -> int:
+        return sum(self.states)
+
+
+@dataclass(frozen=True)
+class SignedOffState:
+    code: str
+    name: str
+    regional_group: str
+    status: str
+    submitted_at: datetime | None
+
+
+@dataclass
+class Synthesis:
+    title: str
+    cycle_name: str
+    cycle_slug: str
+    version_number: int
+    generated_at: datetime
+    lang: str
+    direction: str
+    final_only: bool
+    participants: int  # States with a response in the cycle
+    included: int  # of which counted here
+    status_counts: tuple[tuple[str, int], ...]  # responses by status, all of them
+    categories: tuple[Category, ...]
+    sections: tuple[SectionStatus, ...]
+    overall_chart: Markup
+    groups: tuple[tuple[str, int], ...]  # (regional group label, States counted in it)
+    assistance: tuple[AssistanceNeed, ...]  # most asked for first
+    signed_off: tuple[SignedOffState, ...]
+    page_label: tuple[str, str, str]
+
+    @property
+    def top_assistance_by_group(self) -> list[tuple[str, list[tuple[str, int]]]]:
+        """For each group, the three needs most States of it asked for."""
+        result = []
+        for index, (group, _count) in enumerate(self.groups):
+            ranked = sorted(((need.label, need.states[index]) for need in self.assistance
+                             if need.states[index]), key=lambda item: (-item[1], item[0]))
+            result.append((group, ranked[:3]))
+        return result
+
+
+def _status_labels(outline: Outline) -> dict[str, str]:
+    labels = {UNANSWERED: _("Not answered")}
+    for question in outline.questions():
+        if question.key.endswith(".status") and question.is_choice:
+            labels.update({o.value: o.label for o in question.options})
+            break
+    for value in STATUS_VALUES:
+        labels.setdefault(value, value.replace("_", " ").capitalize())
+    return labels
+
+
+def _section_number(section: SectionItem) -> str:
+    return section.key if re.fullmatch(r"[IVX]+(\.\d+)?", section.key) else ""
+
+
+def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
+                    generated_at: datetime | None = None) -> Synthesis:
+    """Everything the synthesis shows, from three queries.
+
+    :param final_only: count only the responses signed off (submitted or accepted)
+    """
+    outline = outline_of(cycle.questionnaire_version)
+    rows = db.session.execute(
+        sa.select(Response.id, Response.status, Response.submitted_at, State.code, State.name,
+                  State.regional_group)
+        .join(State, Response.state_id == State.id)
+        .where(Response.cycle_id == cycle.id).order_by(State.name)).all()
+    included = {r[0]: r for r in rows if not final_only or r[1] in FINAL_STATUSES}
+    group_of = {response_id: r[5] for response_id, r in included.items()}
+
+    status_keys = {f"p{p.number}.status": p.number for p in outline.paragraphs_by_number.values()
+                   if f"p{p.number}.status" in outline.questions_by_key}
+    assistance_keys = [k for k in (f"p{n}.assistance" for n in outline.paragraphs_by_number)
+                       if k in outline.questions_by_key]
+    chosen_status: dict[int, Counter[str]] = {n: Counter() for n in status_keys.values()}
+    assistance_states: dict[str, dict[RegionalGroup, set[int]]] = {}
+    assistance_requests: Counter[str] = Counter()
+    counted = sa.select(Response.id).where(Response.cycle_id == cycle.id)
+    if final_only:
+        counted = counted.where(Response.status.in_(FINAL_STATUSES))
+    if status_keys and included:
+        for _response_id, key, value in db.session.execute(
+                sa.select(Answer.response_id, Answer.question_key, Answer.value).where(
+                    Answer.response_id.in_(counted.scalar_subquery()),
+                    Answer.question_key.in_(list(status_keys)), answered_clause())):
+            if value in STATUS_VALUES:
+                chosen_status[status_keys[key]][value] += 1
+    if assistance_keys and included:
+        for response_id, _key, value in db.session.execute(
+                sa.select(Answer.response_id, Answer.question_key, Answer.value).where(
+                    Answer.response_id.in_(counted.scalar_subquery()),
+                    Answer.question_key.in_(assistance_keys), answered_clause())):
+            for need in value if isinstance(value, list) else [value]:
+                if need == NO_ASSISTANCE or response_id not in group_of:
+                    continue
+                assistance_requests[need] += 1
+                assistance_states.setdefault(need, {}).setdefault(
+                    group_of[response_id], set()).add(response_id)
+
+    labels = _status_labels(outline)
+    categories = tuple(Category(v, labels[v]) for v in (*STATUS_VALUES, UNANSWERED))
+
+    def paragraph_counts(number: int) -> tuple[int, ...]:
+        counts = chosen_status[number]
+        answered = sum(counts.values())
+        return (*(counts[v] for v in STATUS_VALUES), len(included) - answered)
+
+    sections = []
+    for top in outline.sections:
+        paragraphs = tuple(ParagraphStatus(p.number, paragraph_counts(p.number))
+                           for p in top.all_paragraphs() if p.number in chosen_status)
+        if not paragraphs:
+            continue
+        totals = tuple(sum(p.counts[i] for p in paragraphs) for i in range(len(categories)))
+        chart = stacked_bar_svg(
+            [BarRow(_("Paragraph %(n)d", n=p.number), p.counts) for p in paragraphs],
+            categories, title=_("States by implementation status, %(section)s",
+                                section=top.title),
+            description=_("For each paragraph of the section, the number of States at each "
+                          "level of implementation; the same figures are in the table."),
+            chart_id=f"chart-{top.anchor}")
+        sections.append(SectionStatus(top.key, top.title, top.anchor, _section_number(top),
+                                      paragraphs, totals, chart))
+    overall = stacked_bar_svg(
+        [BarRow(s.heading, s.counts) for s in sections], categories,
+        title=_("Implementation status by section"),
+        description=_("For each section, its paragraphs' statuses as reported by all the "
+                      "States counted (a State counts once per paragraph); the same figures "
+                      "are in the table."),
+        chart_id="chart-overall")
+
+    group_order = list(RegionalGroup)
+    present = [g for g in group_order if any(v == g for v in group_of.values())]
+    group_sizes = Counter(group_of.values())
+    need_labels = _assistance_labels(outline, assistance_keys)
+    assistance = sorted(
+        (AssistanceNeed(value, need_labels.get(value, value),
+                        tuple(len(assistance_states[value].get(g, ())) for g in present),
+                        assistance_requests[value])
+         for value in assistance_states),
+        key=lambda need: (-need.total_states, -need.requests, need.label))
+
+    status_counts = Counter(r[1] for r in rows)
+    locale = str(get_locale() or "en")
+    page_format = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    before, _sep, rest = page_format.partition("\x00")
+    middle, _sep, after = rest.partition("\x01")
+    return Synthesis(
+        title=_("Implementation of the Kyoto Declaration: global synthesis"),
+        cycle_name=cycle.name, cycle_slug=cycle.slug,
+        version_number=outline.version_number, generated_at=generated_at or utcnow(),
+        lang=locale, direction="rtl" if locale in RIGHT_TO_LEFT else "ltr",
+        final_only=final_only, participants=len(rows), included=len(included),
+        status_counts=tuple((label(s), status_counts[s]) for s in ResponseStatus),
+        categories=categories, sections=tuple(sections), overall_chart=overall,
+        groups=tuple((label(g), group_sizes[g]) for g in present),
+        assistance=tuple(assistance),
+        signed_off=tuple(SignedOffState(r[3], r[4], label(r[5]), label(r[1]), r[2])
+                         for r in rows if r[1] in FINAL_STATUSES),
+        page_label=(before, middle, after))
+
+
+def _assistance_labels(outline: Outline, keys: list[str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for key in keys:
+        for option in outline.questions_by_key[key].options:
+            labels.setdefault(option.value, option.label)
+    return labels
+
+
+def synthesis_html(synthesis: Synthesis) -> str:
+    """The synthesis as a standalone HTML document, as WeasyPrint lays it out."""
+    return render_template("admin/synthesis_document.html", report=synthesis,
+                           stylesheet_url=pdf.BASE_URL + "static/css/report.css")
+
+
+def render_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
+                     isolated: bool = True) -> pdf.RenderedPdf:
+    """The synthesis as a PDF.
+
+    :param isolated: in a child process within the configured time and memory limits
+        (for the web process); otherwise in this process
+    :raises survey.reports.pdf.PdfRenderError: rendering failed (RenderTimeout: too long)
+    """
+    synthesis = build_synthesis(cycle, final_only=final_only)
+    options: dict[str, Any] = {
+        "title": f"{synthesis.title} — {synthesis.cycle_name}",
+        "author": _("Secretariat"), "lang": synthesis.lang,
+        "keywords": ["Kyoto Declaration", synthesis.cycle_name, "synthesis"],
+    }
+    html = synthesis_html(synthesis)
+    if not isolated:
+        return pdf.render_pdf(html, **options)
+    settings = current_app.config["SURVEY"]
+    return pdf.render_isolated(html, timeout=settings.REPORT_TIMEOUT_SECONDS,
+                               memory_mb=settings.REPORT_MEMORY_MB, **options)
+
+
+def synthesis_filename(cycle: ReportingCycle, final_only: bool) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", cycle.slug).strip("-") or "cycle"
+    return f"kyoto-synthesis-{slug}{'' if final_only else '-including-drafts'}.pdf"

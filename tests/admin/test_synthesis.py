@@ -1,0 +1,85 @@
+"""The global synthesis: per section and paragraph, how many States report each status; the
+most requested technical assistance by regional group; the States that have submitted."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from survey.admin.synthesis import build_synthesis
+from survey.core.db import db
+from survey.cycles.services import current_cycle
+from survey.responses.services import submit
+from tests.admin.conftest import save
+from tests.conftest import response_of
+from tests.responses.helpers import complete
+
+
+def submitted(code, make_user, values):
+    focal_point = make_user("focal_point", code)
+    response = response_of(code)
+    complete(response, focal_point)  # every status "not yet"
+    save(response, focal_point, values)
+    submit(response, actor=focal_point)
+    db.session.commit()
+
+
+def test_the_synthesis_counts_signed_off_responses(make_user):
+    # Japan (Asia-Pacific) and Kenya (African) submit; France is still drafting.
+    submitted("JPN", make_user, {"p22.status": "fully", "p22.measures": "Act",
+                                 "p22.assistance": ["training", "data"],
+                                 "p23.assistance": ["training"]})
+    submitted("KEN", make_user, {"p22.status": "partially", "p22.measures": "Plan",
+                                 "p22.assistance": ["training", "none"]})
+    france = make_user("focal_point", "FRA")
+    save(response_of("FRA"), france, {"p22.status": "largely",
+                                      "p22.assistance": ["legislative"]})
+
+    synthesis = build_synthesis(current_cycle())
+    assert (synthesis.participants, synthesis.included) == (193, 2)
+    labels = [c.label for c in synthesis.categories]
+    assert labels[0] == "Fully implemented" and labels[-1] == "Not answered"
+    by_number = {p.number: p.counts for s in synthesis.sections for p in s.paragraphs}
+    # fully, largely, partially, not yet, not applicable, not answered
+    assert by_number[22] == (1, 0, 1, 0, 0, 0)
+    assert by_number[23] == (0, 0, 0, 2, 0, 0)
+    section_i = next(s for s in synthesis.sections if s.key == "I")
+    assert sum(section_i.counts) == 2 * len(section_i.paragraphs)
+    assert "<svg" in section_i.chart and "Paragraph 22" in section_i.chart
+
+    assert [g for g, _n in synthesis.groups] == ["African States", "Asia-Pacific States"]
+    needs = {n.value: n for n in synthesis.assistance}
+    assert needs["training"].states == (1, 1) and needs["training"].requests == 3
+    assert needs["data"].states == (0, 1)
+    assert "none" not in needs and "legislative" not in needs  # France has not submitted
+    assert synthesis.assistance[0].value == "training"  # the most requested first
+    assert dict(synthesis.top_assistance_by_group) == {
+        "African States": [("Training and capacity-building", 1)],
+        "Asia-Pacific States": [("Data collection and statistics", 1),
+                                ("Training and capacity-building", 1)]}
+    assert [s.code for s in synthesis.signed_off] == ["JPN", "KEN"]
+
+    everyone = build_synthesis(current_cycle(), final_only=False)
+    assert everyone.included == 193
+    by_number = {p.number: p.counts for s in everyone.sections for p in s.paragraphs}
+    assert by_number[22] == (1, 1, 1, 0, 0, 190)
+    assert "legislative" in {n.value for n in everyone.assistance}
+
+
+def test_the_synthesis_pdf(client, admin, make_user):
+    submitted("JPN", make_user, {"p22.status": "fully", "p22.measures": "Act",
+                                 "p22.assistance": ["training"]})
+    cycle = current_cycle()
+    page = client.get(f"/admin/cycles/{cycle.id}")
+    assert f'href="/admin/cycles/{cycle.id}/synthesis.pdf"' in page.get_data(as_text=True)
+    pdf = client.get(f"/admin/cycles/{cycle.id}/synthesis.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "kyoto-synthesis-" in pdf.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(pdf.get_data()))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "global synthesis" in text
+    assert "States that have submitted" in text and "Japan" in text
+    assert "Technical assistance requested" in text
+    assert "1 submitted or accepted, of 193 States taking part" in text
+    assert int(pdf.headers["X-Report-Pages"]) == len(reader.pages) > 3
