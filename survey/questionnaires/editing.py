@@ -613,8 +613,10 @@ def publish_draft(version: QuestionnaireVersion, *, actor: User | None, change_n
     :raises DomainError: the version is not a draft, or a cycle cannot move to it
     """
     _check_draft(version)
-    if change_note.strip():
-        version.change_note = change_note.strip()
-        db.session.flush()
-    publish_version(version, actor=actor)
-    return [move_to_version(cycle, version, actor=actor) for cycle in cycles]
+    # All or nothing: a cycle that cannot move leaves the draft a draft.
+    with db.session.begin_nested():
+        if change_note.strip():
+            version.change_note = change_note.strip()
+            db.session.flush()
+        publish_version(version, actor=actor)
+        return [move_to_version(cycle, version, actor=actor) for cycle in cycles]

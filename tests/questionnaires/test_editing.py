@@ -212,3 +212,21 @@ def test_discarding_a_draft(published, draft, admin):
     assert events("questionnaire_version.discarded")
     with pytest.raises(DomainError):
         editing.discard_draft(published, actor=admin)
+
+
+def test_publishing_is_all_or_nothing(draft, admin):
+    from survey.cycles.services import current_cycle
+
+    cycle = current_cycle()
+    cycle_version = cycle.questionnaire_version_id
+    editing.publish_draft(draft, actor=admin)
+    other = editing.new_draft_from(draft, actor=admin)
+    db.session.commit()
+    # Moving a cycle to it is refused (a cycle of another questionnaire would be too):
+    # here the cycle is moved twice, the second time to the version it already uses.
+    with pytest.raises(DomainError):
+        editing.publish_draft(other, actor=admin, cycles=[cycle, cycle])
+    db.session.commit()
+    assert other.status is VersionStatus.DRAFT
+    assert published_version("kyoto-2021").id == draft.id
+    assert cycle.questionnaire_version_id == cycle_version
