@@ -44,7 +44,7 @@ def _text_colour(fill: str) -> str:
 
 def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
                     title: str, description: str, width: int = 640,
-                    label_width: int = 190, bar_height: int = 22, gap: int = 10,
+                    label_width: int = 220, bar_height: int = 22, gap: int = 10,
                     chart_id: str = "chart") -> Markup:
     """A horizontal 100 % stacked bar per row, with a legend underneath.
 
@@ -72,7 +72,7 @@ def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
         top = index * (bar_height + gap)
         middle = top + bar_height / 2 + 4
         out.append(f'<text x="0" y="{_fmt(middle)}" font-size="11" '
-                   f'fill="#1b1b1b">{escape(_shorten(row.label, 30))}</text>')
+                   f'fill="#1b1b1b">{escape(_shorten(row.label, 34))}</text>')
         total = sum(row.counts)
         x = float(label_width)
         if total == 0:

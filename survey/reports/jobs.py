@@ -94,7 +94,11 @@ def report_state(response: Response, locale: str, connection: Redis) -> ReportSt
         # Finished, yet not stored for this revision: the answers changed meanwhile.
         return None
     reason = (job.meta or {}).get("failure")
-    if reason == "timeout" or "JobTimeoutException" in (job.exc_info or ""):
+    if reason is None:  # the work horse died before the job could say why
+        result = job.latest_result()
+        reason = "timeout" if result and "JobTimeoutException" in (result.exc_string or "") \
+            else "error"
+    if reason == "timeout":
         message = _("Preparing the report took too long and was stopped. Please try again "
                     "later; if it happens again, tell the secretariat.")
     else:

@@ -348,7 +348,9 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
             if needs:
                 assistance_rows.append(AssistanceRow(paragraph.number, paragraph.anchor, needs))
 
-    submitted_by = response.submitted_by.display_name if response.submitted_by else None
+    signatory = db.session.get(User, response.submitted_by_id) if response.submitted_by_id \
+        else None
+    submitted_by = signatory.display_name if signatory else None
     page_format = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
     before, _sep, rest = page_format.partition("\x00")
     middle, _sep, after = rest.partition("\x01")

@@ -11,12 +11,19 @@ from pypdf import PdfReader
 
 from survey.reports.samples import sample_answers
 from survey.responses.models import Response
-from survey.responses.services import Change, base_token, outline_for, save_answers
+from survey.responses.services import (
+    Change,
+    answer_token,
+    answers_of,
+    outline_for,
+    save_answers,
+)
 
 
 def answer(response: Response, actor, values: Mapping[str, Any]) -> None:
     """Save answers as the answering pages do (one audit event each)."""
-    changes = [Change(key, value, base_token(0, None)) for key, value in values.items()]
+    current = answers_of(response, list(values))
+    changes = [Change(key, value, answer_token(current.get(key))) for key, value in values.items()]
     outcome = save_answers(response, changes, actor=actor)
     assert not outcome.errors and not outcome.conflicts, (outcome.errors, outcome.conflicts)
 

@@ -1,0 +1,125 @@
+"""The PDF machinery: the locked-down fetcher, metadata and tags, the isolated renderer."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from urllib.parse import urljoin
+
+import pytest
+
+from survey.reports import pdf
+from tests.reports.conftest import pdf_reader, pdf_text
+
+STYLESHEET = pdf.BASE_URL + "static/css/report.css"
+
+
+def _has_font_for(language: str) -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, f":lang={language}", "family"], capture_output=True,
+                           text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "file://localhost/etc/passwd",
+    "http://127.0.0.1:5000/static/css/report.css",
+    "http://report.invalid/static/css/report.css",
+    "https://example.org/static/css/report.css",
+    "https://report.invalid.example.org/static/css/report.css",
+    "https://user@report.invalid/static/css/report.css",
+    "https://report.invalid:8443/static/css/report.css",
+    "ftp://report.invalid/static/css/report.css",
+    "gopher://127.0.0.1:6379/_FLUSHALL",
+    "https://report.invalid/etc/passwd",
+    "https://report.invalid/static/../../etc/passwd",
+    "https://report.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+    "https://report.invalid/static/..%2f..%2fsurvey/config.py",
+    "https://report.invalid/static/css/report.css?x=1",
+    "https://report.invalid/static/",
+    "https://report.invalid/static/css/missing.css",
+    urljoin(pdf.BASE_URL + "static/css/", "../../../etc/passwd"),
+    urljoin(pdf.BASE_URL, "../../etc/passwd"),
+    urljoin(pdf.BASE_URL + "static/css/", "//127.0.0.1/x.css"),
+])
+def test_fetcher_refuses_everything_but_static_files(url):
+    fetcher = pdf.StaticOnlyFetcher()
+    with pytest.raises(ValueError, match=r"refused|disallowed"):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_static_files_and_data_urls():
+    fetcher = pdf.StaticOnlyFetcher()
+    css = fetcher.fetch(STYLESHEET)
+    try:
+        assert css.content_type == "text/css"
+        assert b"@page" in css.read()
+    finally:
+        css.close()
+    data = fetcher.fetch("data:text/plain;base64,aGVsbG8=")
+    try:
+        assert data.read() == b"hello"
+    finally:
+        data.close()
+    assert fetcher.refused == []
+
+
+def test_fetcher_follows_no_symlink_out_of_the_static_folder(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (static / "link.txt").symlink_to(tmp_path / "secret.txt")
+    fetcher = pdf.StaticOnlyFetcher(static)
+    with pytest.raises(ValueError, match="refused"):
+        fetcher.fetch(pdf.BASE_URL + "static/link.txt")
+
+
+DOCUMENT = """<!doctype html><html lang="fr"><head><title>ignored</title>
+<link rel="stylesheet" href="static/css/report.css"></head>
+<body><h2 id="a">Première partie</h2><p>Texte « accentué » — ĀĒĪ, Русский.</p>{arabic}
+<h2 id="b">Seconde partie</h2><p><a href="#a">lien</a></p></body></html>"""
+# A glyph missing from every installed font makes pypdf misread the whole font's text, so
+# the Arabic line is there only where fontconfig has a font for it (Debian: DejaVu Sans).
+ARABIC = '<p lang="ar" dir="rtl">العربية</p>'
+DOCUMENT = DOCUMENT.replace("{arabic}", ARABIC if _has_font_for("ar") else "")
+
+
+def test_html_to_pdf_makes_a_tagged_pdf_with_metadata_and_outline():
+    data = pdf.html_to_pdf(DOCUMENT, base_url=pdf.BASE_URL, title="Le titre",
+                           author="Gouvernement", lang="fr")
+    reader = pdf_reader(data)
+    assert reader.metadata.title == "Le titre"
+    assert reader.metadata.author == "Gouvernement"
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr"
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert [item.title for item in reader.outline] == ["Première partie", "Seconde partie"]
+    text = pdf_text(data)
+    assert "Texte « accentué »" in text and "Русский" in text
+    if _has_font_for("ar"):  # this machine's fonts decide; Debian's DejaVu Sans has Arabic
+        assert "العربية" in text
+    assert "/EmbeddedFiles" not in root.get("/Names", {})
+
+
+def test_render_isolated_gives_the_same_document():
+    rendered = pdf.render_isolated(DOCUMENT, timeout=60, memory_mb=1024, title="T",
+                                   author="A", lang="fr")
+    assert rendered.page_count == 1
+    assert "Seconde partie" in pdf_text(rendered.data)
+
+
+def test_render_isolated_stops_a_render_that_takes_too_long():
+    long_document = "<p>" + "Un texte assez long pour occuper le moteur. " * 40_000 + "</p>"
+    with pytest.raises(pdf.RenderTimeout):
+        pdf.render_isolated(long_document, timeout=0.5, title="T", author="A", lang="fr")
+
+
+def test_render_isolated_reports_a_child_out_of_memory():
+    with pytest.raises(pdf.PdfRenderError) as failure:
+        pdf.render_isolated(DOCUMENT, timeout=60, memory_mb=16, title="T", author="A",
+                            lang="fr")
+    assert not isinstance(failure.value, pdf.RenderTimeout)
