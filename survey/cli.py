@@ -101,8 +101,12 @@ def init_command() -> None:
 def serve_command(host: str, port: int) -> None:
     """Initialise, then serve the app (for one machine; use gunicorn in production)."""
     initialize(out=click.echo)
+    from werkzeug.serving import run_simple
+
     click.echo(f"Serving on http://{host}:{port}/  (press Ctrl+C to stop)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Werkzeug's server directly: Flask ignores app.run() inside its own command line.
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
 
 
 # --- users ------------------------------------------------------------------------------
