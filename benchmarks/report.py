@@ -93,6 +93,16 @@ def _timed(function, runs: int) -> tuple[float, list[float], object]:
     return statistics.median(times), times, result
 
 
+def _cpu_timed(function, runs: int) -> float:
+    """Median CPU time of this process (less disturbed than wall time by other work)."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        function()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def measure(folder: Path, response_id: int, runs: int, profile: bool,
             save: Path | None = None) -> dict:
     from weasyprint import HTML
@@ -132,6 +142,9 @@ def measure(folder: Path, response_id: int, runs: int, profile: bool,
         median, times, _ = _timed(floor, runs)
         results["floor_median_s"], results["floor_runs_s"] = median, times
         results["ratio"] = results["render_median_s"] / results["floor_median_s"]
+        results["render_cpu_s"] = _cpu_timed(lambda: national.render_report(response), runs)
+        results["floor_cpu_s"] = _cpu_timed(floor, runs)
+        results["cpu_ratio"] = results["render_cpu_s"] / results["floor_cpu_s"]
 
         if profile:
             from pyinstrument import Profiler
@@ -167,6 +180,18 @@ def measure(folder: Path, response_id: int, runs: int, profile: bool,
     return results
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries the
+    parent's ru_maxrss over fork and exec, so a child would report its parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_probe(folder: Path, response_id: int) -> None:
     """Run in a fresh process: render once, print the peak resident memory."""
     from survey.core.db import db
@@ -175,10 +200,12 @@ def memory_probe(folder: Path, response_id: int) -> None:
 
     app = make_app(folder)
     with app.test_request_context("/"):
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        national.render_report(db.session.get(Response, response_id))
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rss_before_mb": before / 1024, "peak_rss_mb": after / 1024}))
+        response = db.session.get(Response, response_id)
+        national.build_report(response)
+        before = _peak_rss_mb()
+        national.render_report(response)
+        after = _peak_rss_mb()
+    print(json.dumps({"rss_before_mb": before, "peak_rss_mb": after}))
 
 
 def main() -> None:
@@ -214,10 +241,12 @@ def main() -> None:
 | floor: WeasyPrint write_pdf of the final HTML, median of {args.runs} | \
 {results['floor_median_s']:.2f} s |
 | ratio render / floor | {results['ratio']:.2f} |
+| CPU time: render_report / floor, medians | {results['render_cpu_s']:.2f} s / \
+{results['floor_cpu_s']:.2f} s (ratio {results['cpu_ratio']:.2f}) |
 | our data assembly + HTML | {results['data_and_html_s'] * 1000:.0f} ms |
 | pages | {results['pages']} ({results['pdf_bytes'] / 1e6:.1f} MB, \
 {results['html_chars']:,} characters of HTML) |
-| peak memory of a process that renders once (ru_maxrss) | \
+| peak memory of a process that renders once (VmHWM) | \
 {results['peak_rss_mb']:.0f} MB (of which {results['rss_before_mb']:.0f} MB before rendering) |
 | first download through the app (child process, then stored) | \
 {results['first_download_s']:.2f} s |

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 # Restrained, distinguishable in greyscale and by most colour-blind readers: a dark-to-
 # light blue scale for the levels of implementation, warm grey for the rest.
+FONT_FAMILY = "Liberation Sans, Noto Sans, DejaVu Sans, Arial, sans-serif"
 DEFAULT_COLOURS = ("#1d4f91", "#4f7cbf", "#93b2dc", "#d9a441", "#b9bec5", "#eceef1")
 
 
@@ -64,6 +65,7 @@ def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="{FONT_FAMILY}" '
         f'aria-labelledby={quoteattr(title_id)} aria-describedby={quoteattr(desc_id)}>',
         f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
         f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
@@ -114,6 +116,6 @@ def watermark_svg(text: str, *, colour: str = "#b3261e", opacity: float = 0.09) 
         '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" '
         'viewBox="0 0 210 297">'
         f'<text x="105" y="160" text-anchor="middle" font-size="34" font-weight="bold" '
-        f'font-family="Liberation Sans, DejaVu Sans, sans-serif" letter-spacing="3" '
+        f'font-family="{FONT_FAMILY}" letter-spacing="3" '
         f'fill="{escape(colour)}" fill-opacity="{opacity:g}" '
         f'transform="rotate(-50 105 150)">{escape(text)}</text></svg>')
