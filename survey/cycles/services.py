@@ -49,11 +49,12 @@ def create_cycle(name: str, slug: str, version: QuestionnaireVersion, opens_on: 
     """:raises DomainError: the dates are out of order, the slug is taken, or the version
     is not published"""
     if closes_on < opens_on:
-        raise DomainError("the closing date must not be before the opening date")
+        raise DomainError(_("The closing date must not be before the opening date."))
     if version.status is not VersionStatus.PUBLISHED:
-        raise DomainError("a reporting cycle uses a published questionnaire version")
+        raise DomainError(_("A reporting cycle can only use a published questionnaire version."))
     if db.session.scalar(sa.select(ReportingCycle.id).where(ReportingCycle.slug == slug)):
-        raise DomainError(f"a reporting cycle with the short name {slug!r} exists already")
+        raise DomainError(_("A reporting cycle with the short name “%(slug)s” exists already.",
+                            slug=slug))
     cycle = ReportingCycle(name=name, slug=slug, questionnaire_version=version,
                            opens_on=opens_on, closes_on=closes_on, status=CycleStatus.PLANNED)
     db.session.add(cycle)
