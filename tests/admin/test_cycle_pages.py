@@ -138,6 +138,7 @@ def test_the_review_page_links_to_reading_the_response(client, admin):
     response = response_of("JPN")
     html = client.get(f"/admin/responses/{response.id}").get_data(as_text=True)
     assert f'href="/responses/{response.id}"' in html
+    assert f'href="/responses/{response.id}/report"' in html  # the report preview
     assert f'href="/admin/responses/{response.id}/answers.json"' in html
     # Administrators read a State's pages (read-only).
     page = client.get(f"/responses/{response.id}/sections/general")
