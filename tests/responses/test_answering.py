@@ -189,3 +189,19 @@ def test_a_condition_makes_measures_required_only_when_implemented(make_user):
     save(response, user, p21__status="partially")
     missing = {q.key for q in services.missing_required(outline, services.answer_values(response))}
     assert "p21.measures" in missing
+
+
+def test_an_answer_flagged_for_review_shows_what_was_written(client, make_user):
+    from survey.responses.models import Answer
+
+    user = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    save(response, user, p21__actions=["a1", "other"])
+    answer = db.session.scalars(sa.select(Answer).where(
+        Answer.question_key == "p21.actions", Answer.response_id == response.id)).one()
+    answer.needs_review = True
+    db.session.commit()
+    login(client, user)
+    text = page_text(client.get(section_url(response)))
+    assert "Please review: the questionnaire changed" in text
+    assert "Your earlier answer: " in text and "Other" in text.split("Your earlier answer:")[1]

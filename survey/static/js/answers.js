@@ -230,8 +230,10 @@
     if (!panel) { return; }
     blockFor(conflict.key).classList.add("question--conflict");
     panel.textContent = "";
-    var title = document.createElement("h4");
-    title.textContent = (t("changedBy", "Changed meanwhile by")) + " " + conflict.changed_by;
+    var title = document.createElement("p");
+    title.className = "conflict__title";
+    title.appendChild(document.createElement("strong")).textContent =
+      t("changedBy", "Changed meanwhile by") + " " + conflict.changed_by;
     var intro = document.createElement("p");
     intro.textContent = t("theirVersion", "Their version:");
     var theirs = document.createElement("div");
