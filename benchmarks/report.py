@@ -14,7 +14,8 @@ service, then measures, on this machine:
 - a download through the web app: the first (rendered in a child process) and repeated
   ones (served from the ``rendered_reports`` cache).
 
-``--profile`` also writes a pyinstrument profile of one render to benchmarks/report.prof.txt.
+``--profile`` also writes a pyinstrument profile of one render to report.prof.txt in the
+temporary folder.
 The figures go to docs/benchmarks.md ("Report") by hand, with the date and the machine.
 """
 
@@ -153,9 +154,9 @@ def measure(folder: Path, response_id: int, runs: int, profile: bool,
             profiler.start()
             national.render_report(response)
             profiler.stop()
-            path = ROOT / "benchmarks" / "report.prof.txt"
+            path = Path(tempfile.gettempdir()) / "report.prof.txt"
             path.write_text(profiler.output_text(unicode=False, color=False))
-            results["profile"] = str(path.relative_to(ROOT))
+            results["profile"] = str(path)
 
     client = app.test_client()
     login = client.post("/login", data={"email": "focal.point@example.org",
