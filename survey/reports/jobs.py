@@ -19,13 +19,12 @@ from flask import Flask, current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from survey.core.db import db
-from survey.reports.national import cached_report, report_for_download, template_version
+from survey.reports.national import has_cached_report, report_for_download, template_version
 from survey.responses.models import Response
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ FAILURE_TTL = 3600  # seconds a failed job is remembered, so the page can say wh
 class ReportState:
     """Where a requested report stands, as the progress page shows it."""
 
-    status: str  # "ready", "queued", "started" or "failed"
+    status: str  # "ready", "queued", "started", "failed", or "missing" (not asked for)
     message: str
     reference: str | None = None  # what to quote to the secretariat when it failed
 
@@ -78,7 +77,7 @@ def _fetch(connection: Redis, id_: str) -> Job | None:
 
 def report_state(response: Response, locale: str, connection: Redis) -> ReportState | None:
     """The state of the report of the response as it is now; None if nobody asked for it."""
-    if cached_report(response, locale) is not None:
+    if has_cached_report(response, locale):
         return ReportState("ready", _("The report is ready."))
     job = _fetch(connection, job_id(response, locale))
     if job is None:
@@ -194,6 +193,6 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     return worker.work(burst=burst, with_scheduler=False)
 
 
-__all__ = ["QUEUE_NAME", "RedisError", "ReportState", "ReportWorker", "redis_connection",
+__all__ = ["QUEUE_NAME", "ReportState", "ReportWorker", "redis_connection",
            "render_report_job", "report_state", "request_report", "retry_report",
            "run_worker"]

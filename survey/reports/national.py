@@ -474,6 +474,15 @@ def cached_report(response: Response, locale: str,
         RenderedReport.locale == locale))
 
 
+def has_cached_report(response: Response, locale: str) -> bool:
+    """Whether the PDF of the response as it is now is stored (without loading it)."""
+    return db.session.scalar(sa.select(RenderedReport.id).where(
+        RenderedReport.response_id == response.id,
+        RenderedReport.response_revision == response.revision,
+        RenderedReport.template_version == template_version(),
+        RenderedReport.locale == locale).limit(1)) is not None
+
+
 def store_report(response: Response, revision: int, locale: str,
                  rendered: pdf.RenderedPdf) -> RenderedReport:
     """Keep a rendered PDF (and only the latest few of the response). Flushes."""

@@ -27,6 +27,7 @@ from survey.reports.national import (
     build_report,
     cached_report,
     current_locale,
+    has_cached_report,
     report_filename,
     report_for_download,
 )
@@ -95,9 +96,9 @@ def _state(response: Response) -> jobs.ReportState:
     connection = jobs.redis_connection()
     locale = current_locale()
     if connection is None:
-        if cached_report(response, locale) is not None:
+        if has_cached_report(response, locale):
             return jobs.ReportState("ready", _("The report is ready."))
-        return jobs.ReportState("failed", _("The report has not been prepared yet."))
+        return jobs.ReportState("missing", _("The report has not been prepared yet."))
     return jobs.request_report(response, locale, connection)
 
 

@@ -65,7 +65,10 @@ def test_download_renders_once_then_serves_the_stored_file(client, login_as, mak
                                 "p22.status": "largely"})
     db.session.commit()
 
+    status_url = f"/responses/{response.id}/report/status"
+    assert client.get(status_url).get_json()["status"] == "missing"
     first = client.get(f"/responses/{response.id}/report.pdf")
+    assert client.get(status_url).get_json()["status"] == "ready"
     assert first.status_code == 200
     assert first.mimetype == "application/pdf"
     disposition = first.headers["Content-Disposition"]
