@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from survey.auth.models import ContributorSection, Role, User
 from survey.core.access import may_edit_section
@@ -136,8 +137,10 @@ def outline_for(response: Response) -> Outline:
 
 
 def answers_of(response: Response, keys: Iterable[str] | None = None) -> dict[str, Answer]:
-    """The response's answers by question key (those of ``keys`` only, if given)."""
-    query = sa.select(Answer).where(Answer.response_id == response.id)
+    """The response's answers by question key (those of ``keys`` only, if given), with
+    their authors (pages show them: one query, however many people wrote the answers)."""
+    query = sa.select(Answer).where(Answer.response_id == response.id) \
+        .options(joinedload(Answer.updated_by))
     if keys is not None:
         query = query.where(Answer.question_key.in_(list(keys)))
     return {a.question_key: a for a in db.session.scalars(query)}

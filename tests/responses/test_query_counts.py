@@ -1,0 +1,143 @@
+"""A section page costs the same few SQL statements whatever its size: the number of
+questions, of paragraphs or of people who wrote the answers must not add queries (the
+benchmark, python -m benchmarks, reports the same count for the full data set)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from survey.core.db import db
+from survey.cycles.services import current_cycle, move_to_version
+from survey.questionnaires.services import export_definition, import_definition, publish_version
+from survey.responses import services
+from survey.responses.services import Change, answer_token, outline_for
+from tests.conftest import response_of
+
+MOST_STATEMENTS = 5
+# Transaction control and the savepoints of the test's rolled-back transaction are not
+# queries (and PostgreSQL's driver sends BEGIN without a statement).
+_TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+@contextmanager
+def statements(app) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if not _TRANSACTION.match(statement):
+            sent.append(statement)
+
+    engine = app.extensions["survey.db"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(app, client, url: str) -> list[str]:
+    client.get(url)  # the first request of a session may record the sign-in's activity
+    with statements(app) as sent:
+        reply = client.get(url)
+    assert reply.status_code == 200
+    return sent
+
+
+def value_for(question):
+    if question.type.value == "multiple_choice":
+        return [question.options[0].value]
+    if question.is_choice:
+        return question.options[0].value
+    return f"What we did for {question.key}.\n\nAnd what remains to be done."
+
+
+def answer_everything(response, section_keys, authors) -> None:
+    """Answer every question of these sections not answered yet, each author in turn (many
+    names to show)."""
+    outline = outline_for(response)
+    questions = [q for key in section_keys for q in outline.sections_by_key[key].all_questions()]
+    answered = services.answers_of(response, [q.key for q in questions])
+    for index, question in enumerate(q for q in questions if q.key not in answered):
+        outcome = services.save_answers(
+            response, [Change(question.key, value_for(question), answer_token(None))],
+            actor=authors[index % len(authors)])
+        assert question.key in outcome.saved, outcome
+    db.session.commit()
+
+
+def sections_by_size(response) -> tuple[str, str]:
+    sections = outline_for(response).answerable_sections()
+    sizes = sorted(sections, key=lambda s: sum(1 for _ in s.all_questions()))
+    return sizes[-1].key, sizes[0].key
+
+
+@pytest.fixture
+def japan(login_as, make_user):
+    """Japan's response, its focal point signed in, and a team of five who answer."""
+    focal_point = login_as("focal_point", "JPN")
+    authors = [focal_point, *(make_user("contributor", "JPN") for _ in range(4))]
+    return response_of("JPN"), authors
+
+
+def test_the_largest_section_takes_as_few_queries_as_the_smallest(app, client, japan):
+    response, authors = japan
+    largest, smallest = sections_by_size(response)
+    answer_everything(response, [largest, smallest], authors)
+
+    large = statements_for(app, client, f"/responses/{response.id}/sections/{largest}")
+    small = statements_for(app, client, f"/responses/{response.id}/sections/{smallest}")
+
+    assert len(large) == len(small), "\n\n".join(large)
+    assert len(large) <= MOST_STATEMENTS, "\n\n".join(large)
+
+
+def doubled_section(definition: dict, section_key: str) -> dict:
+    """The definition with a copy of every paragraph of one section added to it (numbered
+    after the last paragraph, with their own question keys)."""
+    section = next(s for s in definition["sections"] if s["key"] == section_key)
+    last_number = max(p["number"] for p in definition["paragraphs"])
+    copies = []
+    for paragraph in definition["paragraphs"]:
+        if paragraph["section"] != section["title"] or not paragraph["questions"]:
+            continue
+        number = last_number + 1 + len(copies)
+        old, new = f"p{paragraph['number']}.", f"p{number}."
+        questions = []
+        for question in paragraph["questions"]:
+            condition = question["condition"]
+            if condition:
+                condition = {**condition, "question": condition["question"].replace(old, new)}
+            questions.append({**question, "key": question["key"].replace(old, new),
+                              "condition": condition})
+        copies.append({**paragraph, "number": number, "questions": questions})
+    return {**definition, "paragraphs": [*definition["paragraphs"], *copies]}
+
+
+def test_a_version_with_more_paragraphs_takes_no_more_queries(app, client, japan):
+    response, authors = japan
+    largest, _smallest = sections_by_size(response)
+    answer_everything(response, [largest], authors)
+    url = f"/responses/{response.id}/sections/{largest}"
+    before = statements_for(app, client, url)
+    paragraphs_before = sum(1 for _ in outline_for(response).sections_by_key[largest]
+                            .all_paragraphs())
+
+    cycle = current_cycle()
+    bigger = import_definition(doubled_section(
+        export_definition(cycle.questionnaire_version), largest))
+    publish_version(bigger, actor=None)
+    move_to_version(cycle, bigger, actor=None)
+    db.session.commit()
+    response = response_of("JPN")
+    answer_everything(response, [largest], authors)
+    paragraphs_after = sum(1 for _ in outline_for(response).sections_by_key[largest]
+                           .all_paragraphs())
+    after = statements_for(app, client, url)
+
+    assert paragraphs_after > paragraphs_before
+    assert len(after) == len(before), "\n\n".join(after)
