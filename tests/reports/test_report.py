@@ -145,8 +145,9 @@ def test_long_text_keeps_its_paragraphs_and_line_breaks(request_ctx, make_user):
     measures = "First paragraph,\nsecond line.\n\n\nSecond paragraph."
     answer(response, user, {"p22.status": "partially", "p22.measures": measures})
     html = report_html(response)
-    assert '<p class="answer-text">First paragraph,\nsecond line.</p>' \
-           '<p class="answer-text">Second paragraph.</p>' in html
+    # dir="auto": in the browser, an answer in Arabic reads right to left in any language
+    assert '<p class="answer-text" dir="auto">First paragraph,\nsecond line.</p>' \
+           '<p class="answer-text" dir="auto">Second paragraph.</p>' in html
     assert text_paragraphs("a" * 100) == ("a" * 32 + "\u200b" + "a" * 32 + "\u200b"
                                           + "a" * 32 + "\u200b" + "a" * 4,)
 
