@@ -1,0 +1,146 @@
+"""WCAG 2.1 AA in a real browser: axe-core on every page (beyond those of the journey),
+answering with the keyboard alone, and a visible focus on everything that takes it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from survey.questionnaires.services import published_version
+from tests.e2e.conftest import refresh_session, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_axe_finds_violations_on_our_pages_under_their_csp(browser, live_server, audit):
+    """The audit itself works: on our sign-in page, with its Content-Security-Policy, an
+    input without a label is reported."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server.url("/login"))
+    page.evaluate("""() => { const input = document.createElement('input');
+                             input.type = 'text';
+                             document.querySelector('main').append(input); }""")
+    audit.check(page, "unlabelled")
+    context.close()
+    assert list(audit.violations) == [f"unlabelled ({live_server.url('/login')})"]
+    assert any(v.startswith("label ") for v in next(iter(audit.violations.values())))
+
+
+def _pages(response_id: int, cycle_id: int, version_id: int, user_id: int) -> dict[str, str]:
+    r = f"/responses/{response_id}"
+    v = f"/admin/versions/{version_id}"
+    return {
+        # The State's pages not on the journey (or in another state).
+        "section: declaration": f"{r}/sections/declaration",
+        "section: IV": f"{r}/sections/IV",
+        "section: II.1": f"{r}/sections/II.1",
+        "history, never answered": f"{r}/answers/p30.status/history",
+        "forgotten password": "/forgot-password",
+        "change password": "/account/password",
+        "not found": "/nowhere",
+        # The secretariat's.
+        "questionnaires": "/admin/questionnaires",
+        "version": v,
+        "version section": f"{v}/sections/II",
+        "version changes": f"{v}/changes",
+        "preview": f"{v}/preview/III",
+        "cycles": "/admin/cycles",
+        "cycle": f"/admin/cycles/{cycle_id}",
+        "edit cycle": f"/admin/cycles/{cycle_id}/edit",
+        "new cycle": "/admin/cycles/new",
+        "cycle version": f"/admin/cycles/{cycle_id}/version",
+        "states": "/admin/states",
+        "new participant": "/admin/states/new",
+        "user": f"/admin/users/{user_id}",
+        "audit trail": "/admin/audit",
+        "overview, filtered": "/admin/?status=not_started&sort=progress&order=desc",
+    }
+
+
+def test_every_other_page_passes_axe(browser, live_server, audit, team_of, committed_app):
+    team = team_of("VNM")
+    focal = team.user("focal_point", "Nguyen Focal")
+    admin = team.user("admin", "Audit Admin")
+    response_id = team.response_id()
+    with committed_app.app_context():
+        version_id = published_version("kyoto-2021").id
+    from survey.core.db import db
+    from survey.responses.models import Response
+
+    cycle_id = team.run(lambda: db.session.get(Response, response_id).cycle_id)
+    pages = _pages(response_id, cycle_id, version_id, focal.id)
+    state_pages = {k: v for k, v in pages.items() if not v.startswith("/admin")}
+    admin_pages = {k: v for k, v in pages.items() if v.startswith("/admin")}
+
+    for user, wanted in [(focal, state_pages), (admin, admin_pages)]:
+        context = browser.new_context()
+        page = audit.watch(context.new_page())
+        sign_in(page, live_server.base_url, user.email)
+        for name, path in wanted.items():
+            refresh_session(context, live_server.base_url)
+            page.goto(live_server.url(path))
+            audit.check(page, name)
+        context.close()
+    # The read-only view of a section (an observer's).
+    observer = team.user("observer", "Olga Observer")
+    context = browser.new_context()
+    page = audit.watch(context.new_page())
+    sign_in(page, live_server.base_url, observer.email)
+    page.goto(live_server.url(f"/responses/{response_id}/sections/I"))
+    audit.check(page, "section: I, read-only")
+    context.close()
+    audit.console = [c for c in audit.console if "/nowhere" not in c]  # the 404 we asked for
+    audit.assert_clean()
+
+
+def _focus_is_visible(page) -> dict:
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        return {tag: el.tagName, id: el.id, name: el.getAttribute('name'),
+                text: (el.textContent || '').trim().slice(0, 40),
+                outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+                shadow: style.boxShadow !== 'none'};
+    }""")
+
+
+def test_a_question_answered_and_saved_with_the_keyboard_alone(browser, live_server, audit,
+                                                              team_of):
+    """Tab to a text field, type, Tab to a choice, tick it with Space, Tab to Save, Enter:
+    the answers are saved; every element reached shows where the focus is."""
+    team = team_of("KEN")
+    focal = team.user("focal_point", "Keyboard User")
+    response_id = team.response_id()
+    context = browser.new_context()
+    page = audit.watch(context.new_page())
+    sign_in(page, live_server.base_url, focal.email)
+    page.goto(live_server.url(f"/responses/{response_id}/sections/general"))
+
+    def tab_to(predicate, what: str, limit: int = 80) -> dict:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            focused = _focus_is_visible(page)
+            assert focused["outline"] or focused["shadow"], f"no visible focus on {focused}"
+            if predicate(focused):
+                return focused
+        raise AssertionError(f"{what} was never reached with Tab")
+
+    tab_to(lambda f: f["tag"] == "A" and "Skip to main content" in f["text"], "the skip link",
+           limit=1)
+    tab_to(lambda f: f["name"] == "general.coordinating_institution", "the institution field")
+    page.keyboard.type("Ministry of Justice, typed")
+    tab_to(lambda f: f["name"] == "general.stakeholders", "the first stakeholder box")
+    page.keyboard.press("Space")
+    tab_to(lambda f: f["tag"] == "BUTTON" and f["text"] == "Save", "the Save button")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Your answers are saved.")).to_be_visible()
+    from survey.core.db import db
+    from survey.responses.models import Response
+    from survey.responses.services import answer_values
+
+    values = team.run(lambda: answer_values(db.session.get(Response, response_id)))
+    assert values["general.coordinating_institution"] == "Ministry of Justice, typed"
+    assert len(values["general.stakeholders"]) == 1
+    context.close()
+    audit.assert_clean()
