@@ -144,3 +144,64 @@ def test_a_question_answered_and_saved_with_the_keyboard_alone(browser, live_ser
     assert len(values["general.stakeholders"]) == 1
     context.close()
     audit.assert_clean()
+
+
+def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_of):
+    """Error summaries, an invitation link, a returned response, the right-to-left
+    interface."""
+    from survey.auth.services import user_by_email
+    from survey.core.db import db
+    from survey.responses.models import Response
+    from survey.responses.services import return_response, submit
+    from tests.security.helpers import answer_required
+
+    team = team_of("CHL")
+    focal = team.user("focal_point", "Chilean Focal")
+    admin = team.user("admin", "Returning Admin")
+    response_id = team.response_id()
+    base = live_server.base_url
+
+    def returned() -> None:
+        response = db.session.get(Response, response_id)
+        answer_required(response, user_by_email(focal.email))
+        submit(response, actor=user_by_email(focal.email))
+        return_response(response, "Please describe the measures of paragraph 21 further.",
+                        actor=user_by_email(admin.email))
+
+    team.run(returned)
+    context = browser.new_context()
+    page = audit.watch(context.new_page())
+    page.goto(base + "/login")
+    page.get_by_label("E-mail address").fill(focal.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("The e-mail address or the password is not correct.").first) \
+        .to_be_visible()
+    audit.check(page, "sign in, refused")
+    sign_in(page, base, focal.email)
+    expect(page.get_by_text("Please describe the measures of paragraph 21 further.")) \
+        .to_be_visible()
+    audit.check(page, "overview, returned")
+    page.goto(f"{base}/responses/{response_id}/team")
+    page.get_by_label("Name").fill("New Contributor")
+    page.get_by_label("E-mail address").fill("e2e.new.contributor.chl@example.org")
+    team.remember("e2e.new.contributor.chl@example.org")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_role("heading", name="Invitation created")).to_be_visible()
+    audit.check(page, "team, invitation link")
+    page.goto(f"{base}/account/password")
+    page.get_by_label("Current password").fill("wrong")
+    page.locator("#password").fill("short")
+    page.locator("#confirm").fill("different")
+    page.get_by_role("button", name="Change").last.click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    audit.check(page, "change password, with errors")
+    page.goto(f"{base}/responses/{response_id}")
+    page.get_by_label("Language").select_option("ar")
+    page.get_by_role("button", name="Change").first.click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    audit.check(page, "overview, in Arabic")
+    page.goto(f"{base}/responses/{response_id}/sections/I")
+    audit.check(page, "section I, in Arabic")
+    context.close()
+    audit.assert_clean()
