@@ -136,11 +136,16 @@ def outline_for(response: Response) -> Outline:
     return outline_of(response.cycle.questionnaire_version)
 
 
-def answers_of(response: Response, keys: Iterable[str] | None = None) -> dict[str, Answer]:
-    """The response's answers by question key (those of ``keys`` only, if given), with
-    their authors (pages show them: one query, however many people wrote the answers)."""
-    query = sa.select(Answer).where(Answer.response_id == response.id) \
-        .options(joinedload(Answer.updated_by))
+def answers_of(response: Response, keys: Iterable[str] | None = None, *,
+               with_authors: bool = False) -> dict[str, Answer]:
+    """The response's answers by question key (those of ``keys`` only, if given).
+
+    :param with_authors: load their authors in the same query (pages that show them:
+        one query, however many people wrote the answers)
+    """
+    query = sa.select(Answer).where(Answer.response_id == response.id)
+    if with_authors:
+        query = query.options(joinedload(Answer.updated_by))
     if keys is not None:
         query = query.where(Answer.question_key.in_(list(keys)))
     return {a.question_key: a for a in db.session.scalars(query)}
@@ -256,13 +261,17 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
     outline = outline_for(response)
     outcome = SaveOutcome()
     cleaned: dict[str, tuple[Any, str]] = {}
+    # Asked once per section, not per answer (a contributor's assignment is a query).
+    editable: dict[str, bool] = {}
     for change in changes:
         question = outline.questions_by_key.get(change.key)
         if question is None:
             outcome.errors[change.key] = _("This question is no longer in the questionnaire.")
             continue
         section = outline.sections_by_key[question.section_key]
-        if not may_edit(actor, response, section):
+        if section.key not in editable:
+            editable[section.key] = may_edit(actor, response, section)
+        if not editable[section.key]:
             raise DomainError(_("You may not edit the section “%(title)s”.", title=section.title))
         try:
             cleaned[change.key] = (clean_value(question, change.value), change.base)

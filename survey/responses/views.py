@@ -88,7 +88,7 @@ def section(response_id: int, key: str) -> str | HttpResponse:
     outline = services.outline_for(response)
     section = _section_or_404(outline, key)
     questions = list(section.all_questions())
-    answers = services.answers_of(response, [q.key for q in questions])
+    answers = services.answers_of(response, [q.key for q in questions], with_authors=True)
     values = {k: a.value for k, a in answers.items()}
     tokens = {q.key: answer_token(answers.get(q.key)) for q in questions}
     editable = services.may_edit(current_user, response, section)
@@ -191,11 +191,12 @@ def autosave(response_id: int) -> tuple[HttpResponse, int]:
                    for item in payload["changes"] if isinstance(item, dict) and "key" in item]
     except (TypeError, KeyError):
         return jsonify(error=_("The request could not be understood.")), 400
+    # Before saving: a save expires the response, and reading its outline would reload it.
+    outline = services.outline_for(response)
     try:
         outcome = services.save_answers(response, changes, actor=current_user)
     except DomainError as exc:
         return jsonify(error=str(exc), locked=True), 409
-    outline = services.outline_for(response)
     body = {
         "saved": outcome.saved,
         "errors": outcome.errors,
