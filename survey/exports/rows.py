@@ -82,6 +82,15 @@ class ExportResponse:
                 self.status.value)
 
 
+# (question, value, needs_review, updated_by, updated_by_email, updated_at): an AnswerRow's
+# fields after the response.
+AnswerTuple = tuple["ExportQuestion", Any, bool, str | None, str | None, datetime | None]
+
+
+def _position(answer: AnswerTuple) -> int:
+    return answer[0].position
+
+
 @dataclass(frozen=True)
 class AnswerRow:
     response: ExportResponse
@@ -100,10 +109,7 @@ class AnswerRow:
     @property
     def label_text(self) -> str:
         """The option labels of a choice answer ("" for other types)."""
-        if not self.question.type.is_choice:
-            return ""
-        values = self.value if isinstance(self.value, list) else [self.value]
-        return "; ".join(self.question.option_label(str(v)) for v in values)
+        return label_text(self.question, self.value)
 
     @property
     def labels(self) -> str | list[str] | None:
@@ -113,6 +119,14 @@ class AnswerRow:
         if isinstance(self.value, list):
             return [self.question.option_label(str(v)) for v in self.value]
         return self.question.option_label(str(self.value))
+
+
+def label_text(question: ExportQuestion, value: Any) -> str:
+    """The option labels of a choice answer, joined with "; " ("" for other types)."""
+    if not question.type.is_choice:
+        return ""
+    values = value if isinstance(value, list) else [value]
+    return "; ".join(question.option_label(str(v)) for v in values)
 
 
 def join_values(value: Any) -> str:
@@ -180,28 +194,34 @@ class CycleAnswers:
     def batches(self) -> Iterator[tuple[ExportResponse, list[AnswerRow]]]:
         """Each response with its answers (given, not cleared), in questionnaire order; the
         answers are read ``RESPONSES_PER_BATCH`` responses at a time."""
-        responses = self.responses
+        for response, answers in self.answer_batches():
+            yield response, [AnswerRow(response, *answer) for answer in answers]
+
+    def answer_batches(self) -> Iterator[tuple[ExportResponse, list[AnswerTuple]]]:
+        """What :meth:`batches` yields, each answer as a plain tuple (question, value,
+        needs_review, updated_by, updated_by_email, updated_at) rather than an object: the
+        CSV writes 154,400 of them for 193 States, and an object each costs a third of its
+        time. Read with the database connection, not through the ORM, for the same reason."""
+        responses, questions = self.responses, self.questions
+        connection = db.session.connection()
         for start in range(0, len(responses), RESPONSES_PER_BATCH):
             batch = responses[start:start + RESPONSES_PER_BATCH]
-            by_id = {r.response_id: r for r in batch}
-            rows: dict[int, list[AnswerRow]] = {r.response_id: [] for r in batch}
+            rows: dict[int, list[AnswerTuple]] = {r.response_id: [] for r in batch}
             for response_id, key, value, needs_review, updated_at, name, email in (
-                    db.session.execute(
+                    connection.execute(
                         sa.select(Answer.response_id, Answer.question_key, Answer.value,
                                   Answer.needs_review, Answer.updated_at, User.display_name,
                                   User.email)
                         .outerjoin(User, Answer.updated_by_id == User.id)
-                        .where(Answer.response_id.in_(list(by_id)), answered_clause()))):
-                question = self.questions.get(key)
+                        .where(Answer.response_id.in_(list(rows)), answered_clause()))):
+                question = questions.get(key)
                 if question is None:  # answered meanwhile, after the question list was read
                     continue
-                rows[response_id].append(AnswerRow(
-                    response=by_id[response_id], question=question, value=value,
-                    needs_review=needs_review, updated_by=name, updated_by_email=email,
-                    updated_at=updated_at))
+                rows[response_id].append((question, value, needs_review, name, email,
+                                          updated_at))
             for response in batch:
                 answers = rows[response.response_id]
-                answers.sort(key=lambda row: row.question.position)
+                answers.sort(key=_position)
                 yield response, answers
 
     def rows(self) -> Iterator[AnswerRow]:
