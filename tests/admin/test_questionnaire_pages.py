@@ -287,4 +287,4 @@ def test_a_state_sees_answers_to_removed_questions_and_those_to_review(client, a
     assert "Answers to review" in text
     assert "Your answer: Limited human or technical capacity; Data gaps" in text
     section = page_text(client.get(f"/responses/{response.id}/sections/I"))
-    assert "Please review: an option chosen earlier is no longer offered." in section
+    assert "Please review: the questionnaire changed and this answer no longer fits it." in section
