@@ -25,6 +25,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _without_control_socket() -> list[str]:
+    """Recent gunicorns open a control socket at one fixed path in the home folder; servers
+    started side by side must not share it (older ones have none)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        return ["--no-control-socket"]
+    return []
+
+
 class LiveServer:
     """gunicorn serving ``wsgi:app``; ``stop()`` ends it (and its workers)."""
 
@@ -44,7 +54,8 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
              str(threads), "--worker-class", "gthread", "--timeout", "300",
-             "--graceful-timeout", "5", "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+             "--graceful-timeout", "5", "--bind", f"127.0.0.1:{self.port}",
+             *_without_control_socket(), "wsgi:app"],
             cwd=PROJECT_ROOT, env=environment, stdout=self._log, stderr=self._log,
             start_new_session=True)
         self._wait_until_up()
