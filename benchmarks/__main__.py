@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for part in parts:
                 out(f"--- {part}")
-                results["parts"][part] = _run(part, app, url, runs, args, small_set,
-                                              full_set, out)
+                try:
+                    results["parts"][part] = _run(part, app, url, runs, args, small_set,
+                                                  full_set, out)
+                except Exception as exc:  # one part failing must not lose the others
+                    traceback.print_exc()
+                    results["parts"][part] = {"failed": f"{type(exc).__name__}: {exc}"[:300]}
             if args.profile:
                 from benchmarks.profiles import write_profiles
 
@@ -176,6 +181,13 @@ def render(results: dict[str, Any]) -> str:
 
     def row(figure: str, product: str, floor: str = "", ratio_: str = "", note: str = ""):
         rows.append((figure, product, floor, ratio_, note))
+
+    for part, figures in parts.items():
+        if "failed" in figures:
+            row(f"{part}: failed", "—", note=figures["failed"].replace("|", "/"))
+            targets.append((f"{part}: the part failed, nothing measured", False,
+                            figures["failed"].replace("|", "/")))
+    parts = {part: figures for part, figures in parts.items() if "failed" not in figures}
 
     section = parts.get("section")
     if section:

@@ -141,18 +141,21 @@ class Gunicorn:
                     "SURVEY_DATABASE_URL": database_url, "SURVEY_ENV": "production",
                     "SURVEY_SECRET_KEY": dataset.SECRET_KEY,
                     "SURVEY_INSTANCE_PATH": str(instance), "SURVEY_LOG_LEVEL": "WARNING"}
+        # The server's messages go to a file: a pipe nobody reads would block it once full.
+        self.log = instance / "gunicorn.log"
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--chdir", str(dataset.ROOT),
-             "--log-level", "warning", "benchmarks.floor_app:create_app()"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+                 "--bind", f"127.0.0.1:{self.port}", "--chdir", str(dataset.ROOT),
+                 "--log-level", "warning", "benchmarks.floor_app:create_app()"],
+                env=self.env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("gunicorn stopped:\n" + self.process.stderr.read().decode())
+                raise RuntimeError("gunicorn stopped:\n" + self.log.read_text()[-3000:])
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     pass
@@ -181,8 +184,6 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -237,7 +238,9 @@ class Phase:
 def run(*, quick: bool, out: Callable[[str], None] = print) -> dict[str, Any]:
     reason = dataset.postgres_reachable()
     if reason is not None:
-        return {"skipped": f"PostgreSQL is not reachable at 127.0.0.1:5432 ({reason})"}
+        server = sa.engine.make_url(dataset.POSTGRES_SERVER)
+        return {"skipped": f"PostgreSQL is not reachable at {server.host}:{server.port} "
+                           f"({reason})"}
     states = 50 if quick else 193
     rounds, seconds = (2, 3.0) if quick else (5, 5.0)
     with tempfile.TemporaryDirectory(prefix="autosave-bench-") as tmp, \

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import sys
@@ -409,7 +410,9 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
-POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# The local server's maintenance database; our own databases are created beside it.
+POSTGRES_SERVER = os.environ.get("BENCHMARK_POSTGRES_URL",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def postgres_reachable(server_url: str = POSTGRES_SERVER) -> str | None:

@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+if not __package__:  # run as a script (python benchmarks/report.py): find the package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from benchmarks import dataset
 from benchmarks.section_page import response_id_of
 from benchmarks.timing import alternate, in_fresh_process, peak_rss_mb
