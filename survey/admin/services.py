@@ -14,6 +14,7 @@ from survey.auth.models import User
 from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db
 from survey.core.errors import DomainError
+from survey.core.text import clean_name
 from survey.cycles.models import CycleStatus, ReportingCycle
 from survey.cycles.services import ensure_responses
 from survey.states.models import ParticipantKind, RegionalGroup, State
@@ -42,7 +43,7 @@ def add_participant(code: str, kind: ParticipantKind, regional_group: RegionalGr
         raise DomainError(_("%(code)s is not an ISO 3166-1 alpha-3 country code.", code=code))
     if db.session.scalar(sa.select(State.id).where(State.code == code)):
         raise DomainError(_("%(code)s takes part already.", code=code))
-    state = State(code=code, name=name.strip() or display_name(code),
+    state = State(code=code, name=clean_name(name) or display_name(code),
                   regional_group=regional_group, kind=kind)
     db.session.add(state)
     db.session.flush()

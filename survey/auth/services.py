@@ -23,6 +23,7 @@ from survey.core.audit import record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
 from survey.core.mail import mail_configured, send_mail
+from survey.core.text import clean_name
 from survey.core.urls import external_url
 from survey.states.models import State
 
@@ -35,6 +36,20 @@ def normalize_email(email: str) -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise DomainError(_("Enter a valid e-mail address.")) from None
+
+
+DISPLAY_NAME_MAX = 200
+
+
+def clean_display_name(name: str) -> str:
+    """A display name as we store it.
+
+    :raises DomainError: it is too long
+    """
+    name = clean_name(name)
+    if len(name) > DISPLAY_NAME_MAX:
+        raise DomainError(_("Use at most %(n)d characters for the name.", n=DISPLAY_NAME_MAX))
+    return name
 
 
 def user_by_email(email: str) -> User | None:
@@ -53,13 +68,14 @@ def create_user(email: str, display_name: str, role: Role, state: State | None, 
     :raises DomainError: address invalid or taken, or the role and State do not match
     """
     email = normalize_email(email)
+    display_name = clean_display_name(display_name)
     if role is Role.ADMIN and state is not None:
         raise DomainError(_("Administrators belong to the secretariat, not to a State."))
     if role is not Role.ADMIN and state is None:
         raise DomainError(_("Choose the State this user answers for."))
     if user_by_email(email) is not None:
         raise DomainError(_("An account with this e-mail address already exists."))
-    user = User(email=email, display_name=display_name.strip() or email, role=role,
+    user = User(email=email, display_name=display_name or email, role=role,
                 state=state, invited_by=actor)
     if password is not None:
         _set_password_hash(user, password)

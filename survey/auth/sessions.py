@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user, logout_user
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.auth.models import LoginSession, User
 from survey.core.db import db, utcnow
@@ -78,9 +79,28 @@ def load_user(user_id: str) -> User | None:
             or now - login_session.last_seen_at > _idle_limit(login_session):
         return None
     if now - login_session.last_seen_at > _TOUCH_EVERY:
-        login_session.last_seen_at = now
+        _record_activity(login_session, now)
     g.login_session = login_session
     return user
+
+
+def _record_activity(login_session: LoginSession, now: datetime) -> None:
+    """Move the session's idle clock, in a short transaction of its own.
+
+    A page view reads in a transaction that takes no write lock (SQLite); writing within it
+    would fail when another request wrote meanwhile. So the read ends first, the update
+    commits at once, and a busy database only means the clock moves on the next request.
+    """
+    db.session.commit()  # nothing else is pending: the user is loaded first
+    try:
+        db.session.execute(sa.update(LoginSession).where(LoginSession.id == login_session.id)
+                           .values(last_seen_at=now).execution_options(synchronize_session=False))
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()
+        current_app.logger.info("session activity not recorded: the database is busy")
+        return
+    set_committed_value(login_session, "last_seen_at", now)
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -133,3 +133,15 @@ def test_invitations_and_resets_are_mailed_when_smtp_is_configured(
     assert "reset" in reset["Subject"].lower()
     user = db.session.scalars(sa.select(User).where(User.email == "mailed@example.org")).one()
     assert user.password_hash
+
+
+def test_names_lose_directional_overrides_and_keep_a_length_limit(make_user):
+    from survey.auth.services import create_user
+    from survey.core.errors import DomainError
+
+    user = create_user("rtl@example.org", "  Evil\u202egnp.exe\u202c   Name ", Role.OBSERVER,
+                       state_by_code("KEN"), actor=None)
+    assert user.display_name == "Evilgnp.exe Name"
+    with pytest.raises(DomainError, match="at most 200"):
+        create_user("long@example.org", "n" * 201, Role.OBSERVER, state_by_code("KEN"),
+                    actor=None)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from survey.auth.models import LoginSession, User
 from survey.core.db import db, utcnow
-from tests.conftest import PASSWORD, on_postgres
+from tests.conftest import PASSWORD
 from tests.e2e.server import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -44,11 +44,6 @@ def _get(opener, url: str) -> int:
             return error.code
 
 
-@pytest.mark.xfail(not on_postgres(), strict=False, reason=(
-    "Known bug on SQLite (survey/auth/sessions.py load_user with survey/core/db.py "
-    "_sqlite_on_begin): a GET begins a deferred transaction, then load_user writes "
-    "last_seen_at when the session has been idle for a minute; two such GETs of one session "
-    "at once (a page and its stylesheet) end with SQLITE_BUSY, 'database is locked', a 500."))
 def test_simultaneous_requests_of_one_session_all_succeed(committed_app, server, team_of):
     team = team_of("URY")
     user = team.user("focal_point", "Concurrent Reader")

@@ -181,10 +181,6 @@ def test_a_multipart_post_with_too_many_parts_is_refused(app, client, admin):
 
 # --- the team page's invitation -------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known bug (survey/auth/services.py create_user / survey/responses/views.py team): the "
-    "team page's invitation does not check the name's length; the column holds 200 "
-    "characters, so PostgreSQL fails with a 500 and SQLite stores it whole."))
 def test_the_team_invitation_refuses_an_overlong_name_with_a_message(client, focal_point):
     reply = client.post(f"/responses/{response_of(STATE).id}/team", data={
         "action": "invite", "role": "observer", "email": "long.name@example.org",

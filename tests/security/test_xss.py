@@ -78,10 +78,17 @@ class Elements(HTMLParser):
         self.tags.append(tag)
 
 
+def without_bidi_controls(text: str) -> str:
+    # Names lose their directional controls when stored (survey.core.text); answers keep them.
+    return re.sub("[\u202a-\u202e\u2066-\u2069]", "", text)
+
+
 def assert_shown_as_text(page: str, shown: list[str], where: str) -> None:
     """The page shows these payloads, escaped, and no payload anywhere as markup."""
+    plain_page = without_bidi_controls(page)
     for payload in shown:
-        assert escaped(payload) in page, f"{where}: {payload!r} is not shown as text"
+        assert without_bidi_controls(escaped(payload)) in plain_page, \
+            f"{where}: {payload!r} is not shown as text"
     for payload in [*PAYLOADS, COMPACT]:
         for raw in re.findall(r"<[a-z][^>]*>", payload):  # opening tags: they would act
             assert raw not in page, f"{where}: raw {raw!r} in the page"
@@ -369,5 +376,5 @@ def test_the_pdf_shows_hostile_text_as_text(app, hostile):
         assert _flat(visual_order(payload)) in flat, f"{payload!r} is not in the PDF"
     for evaluated in EVALUATED:
         assert _flat(evaluated) not in flat
-    assert hostile.state.name == COMPACT
+    assert hostile.state.name == without_bidi_controls(COMPACT)
     assert outline_for(hostile.response).sections_by_key["I"].title == PAYLOADS[1]
