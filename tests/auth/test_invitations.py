@@ -27,7 +27,7 @@ def set_password_via(client, url):
 
 def test_an_invitation_link_lets_the_user_choose_a_password_once(client, make_user):
     admin = make_user("admin")
-    user, delivered = invite_user("new.person@example.org", "New Person", Role.FOCAL_POINT,
+    _user, delivered = invite_user("new.person@example.org", "New Person", Role.FOCAL_POINT,
                                   state_by_code("KEN"), actor=admin)
     db.session.commit()
     assert not delivered.mailed
@@ -90,7 +90,7 @@ def smtp_server():
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope)
             return "250 OK"
 

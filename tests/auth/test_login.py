@@ -97,8 +97,8 @@ def test_autosave_after_the_session_ended_gets_a_401_it_can_act_on(client):
 
 
 def test_first_administrator_must_choose_a_password(client, app):
-    from survey.auth.services import create_first_admin
     from survey.auth.models import Role, User
+    from survey.auth.services import create_first_admin
 
     # The session's database already has its first admin; make another one-time account.
     db.session.execute(sa.update(User).where(User.role == Role.ADMIN).values(role=Role.OBSERVER,

@@ -4,6 +4,7 @@ Runs on a database where each save really commits (``committed_app``), with one 
 user, each in its own application context and database session, as app servers would be.
 """
 
+import itertools
 import threading
 
 import pytest
@@ -83,7 +84,7 @@ def test_concurrent_saves_lose_no_update(committed_app, team):
                             db.session.expire_all()
                     db.session.expire_all()
                 db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 (reported to the main thread)
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(THREADS)]
@@ -106,13 +107,14 @@ def test_concurrent_saves_lose_no_update(committed_app, team):
         assert [e.before["revision"] for e in events] == list(range(0, len(shared_saves)))
         assert sorted(e.after["value"] for e in events) == sorted(shared_saves)
         # Each save's "before" is the previous save's "after": nothing was overwritten unseen.
-        for earlier, later in zip(events, events[1:], strict=False):
+        for earlier, later in itertools.pairwise(events):
             assert later.before["value"] == earlier.after["value"]
         assert answers[SHARED_KEY].value == events[-1].after["value"]
         for index in range(THREADS):
             own = answers[f"p{22 + index}.examples"]
             assert own.revision == SAVES_PER_THREAD
-            assert own.value == f"writer {index}, save {SAVES_PER_THREAD - 1}, p{22 + index}.examples"
+            last = SAVES_PER_THREAD - 1
+            assert own.value == f"writer {index}, save {last}, p{22 + index}.examples"
         # The response's revision counted every write: no increment was lost.
         response = db.session.get(Response, response_id)
         assert response.revision == len(acknowledged)
