@@ -40,7 +40,8 @@ def test_hostile_text_never_runs_in_the_browser(browser, live_server, audit, tea
         (f"{r}/sections/general", COMPACT),
         (f"{r}/sections/I", PAYLOADS[1]),
         (f"{r}/answers/p21.examples/history", PAYLOADS[10]),
-        (f"{r}/team", COMPACT),
+        # The team page shows people's names, which lose directional controls when stored.
+        (f"{r}/team", COMPACT.replace("\u202e", "")),
         (f"{r}/report", PAYLOADS[14]),
     ]:
         page.goto(live_server.url(path))
