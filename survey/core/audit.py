@@ -38,8 +38,11 @@ class AuditEvent(Base):
 
 
 def record_event(action: str, obj_type: str, obj_id: Any, *, actor: Any = None,
-                 state_id: int | None = None, before: Any = None, after: Any = None) -> AuditEvent:
+                 state_id: int | None = None, before: Any = None, after: Any = None) -> None:
     """Add an audit event to the current unit of work.
+
+    Written with an INSERT of its own, not as an object in the session: events are only ever
+    added, and autosave writes one per answer it saves.
 
     :param action: what happened, ``"<object>.<verb>"``
     :param actor: the user who did it (None for the system)
@@ -47,11 +50,7 @@ def record_event(action: str, obj_type: str, obj_id: Any, *, actor: Any = None,
     :param before: the value before the change (JSON-serialisable)
     :param after: the value after the change
     """
-    event = AuditEvent(
-        action=action, object_type=obj_type, object_id=str(obj_id),
-        actor_id=getattr(actor, "id", None), state_id=state_id,
-        before=before, after=after,
-        request_id=g.get("request_id") if has_request_context() else None,
-    )
-    db.session.add(event)
-    return event
+    db.session.execute(sa.insert(AuditEvent).values(
+        occurred_at=utcnow(), action=action, object_type=obj_type, object_id=str(obj_id),
+        actor_id=getattr(actor, "id", None), state_id=state_id, before=before, after=after,
+        request_id=g.get("request_id") if has_request_context() else None))
