@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user, logout_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.auth.models import LoginSession, User
@@ -69,8 +70,10 @@ def load_user(user_id: str) -> User | None:
     token = session.get("login_token")
     if not token:
         return None
+    # The user's State is loaded only where a page shows it (its id is on the user).
     login_session = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+        sa.select(LoginSession).where(LoginSession.token_hash == _hash(token))
+        .options(joinedload(LoginSession.user).lazyload(User.state)))
     if login_session is None or login_session.revoked_at is not None:
         return None
     user = login_session.user
