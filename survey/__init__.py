@@ -66,6 +66,9 @@ def _configure_flask(app: Flask, settings: Settings, instance_path: Path) -> Non
         # The login session decides when a session ends (see auth.sessions); the cookie
         # itself only needs to outlive the longest "remember me".
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.REMEMBER_DAYS),
+        # So the cookie is re-signed and sent only when the session changes, not on every
+        # response (every autosave): it then lasts REMEMBER_DAYS from sign-in.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # A page left open for hours keeps a valid token: it is bound to the session,
         # which ends on inactivity or logout, not to a clock.
         WTF_CSRF_TIME_LIMIT=None,

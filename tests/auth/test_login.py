@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from survey.auth.models import LoginSession
 from survey.core.db import db
+from survey.responses.models import Response
 from tests.conftest import PASSWORD, login, page_text
 
 WRONG = "The e-mail address or the password is not correct."
@@ -75,6 +76,21 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(client, make_user):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert db.session.scalars(sa.select(LoginSession).where(
         LoginSession.user_id == user.id)).one().revoked_at is not None
+
+
+def test_the_session_cookie_is_sent_only_when_the_session_changes(client, make_user):
+    # On a slow line, each autosave's answer carries no cookie; sign-in and sign-out do.
+    user = make_user("focal_point", "JPN")
+    client.get("/login")
+    signed_in = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert "survey_session=" in signed_in.headers.get("Set-Cookie", "")
+    response_id = db.session.scalar(sa.select(Response.id).where(
+        Response.state_id == user.state_id))
+    saved = client.post(f"/responses/{response_id}/autosave", json={"changes": []})
+    assert saved.status_code == 200 and "Set-Cookie" not in saved.headers
+    assert "Set-Cookie" not in client.get("/dashboard").headers
+    signed_out = client.post("/logout")
+    assert "survey_session=" in signed_out.headers.get("Set-Cookie", "")
 
 
 def test_an_idle_session_ends(client, make_user, app):
