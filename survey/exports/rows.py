@@ -202,23 +202,35 @@ class CycleAnswers:
         needs_review, updated_by, updated_by_email, updated_at) rather than an object: the
         CSV writes 154,400 of them for 193 States, and an object each costs a third of its
         time. Read with the database connection, not through the ORM, for the same reason."""
+        return self._grouped(Answer.value, Answer.updated_at)
+
+    def stored_answer_batches(self) -> Iterator[tuple[ExportResponse, list[AnswerTuple]]]:
+        """:meth:`answer_batches` with the value and the time as the database driver gives
+        them, for the CSV to convert faster than the column types would: the value as its
+        JSON text; ``updated_at`` as the text SQLite stores (a naive UTC datetime from
+        PostgreSQL)."""
+        return self._grouped(sa.cast(Answer.value, sa.Text),
+                             sa.type_coerce(Answer.updated_at, sa.types.NullType()))
+
+    def _grouped(self, value: sa.ColumnElement[Any], updated_at: sa.ColumnElement[Any],
+                 ) -> Iterator[tuple[ExportResponse, list[AnswerTuple]]]:
         responses, questions = self.responses, self.questions
         connection = db.session.connection()
         for start in range(0, len(responses), RESPONSES_PER_BATCH):
             batch = responses[start:start + RESPONSES_PER_BATCH]
             rows: dict[int, list[AnswerTuple]] = {r.response_id: [] for r in batch}
-            for response_id, key, value, needs_review, updated_at, name, email in (
+            for response_id, key, stored, needs_review, updated, name, email in (
                     connection.execute(
-                        sa.select(Answer.response_id, Answer.question_key, Answer.value,
-                                  Answer.needs_review, Answer.updated_at, User.display_name,
+                        sa.select(Answer.response_id, Answer.question_key, value,
+                                  Answer.needs_review, updated_at, User.display_name,
                                   User.email)
                         .outerjoin(User, Answer.updated_by_id == User.id)
                         .where(Answer.response_id.in_(list(rows)), answered_clause()))):
                 question = questions.get(key)
                 if question is None:  # answered meanwhile, after the question list was read
                     continue
-                rows[response_id].append((question, value, needs_review, name, email,
-                                          updated_at))
+                rows[response_id].append((question, stored, needs_review, name, email,
+                                          updated))
             for response in batch:
                 answers = rows[response.response_id]
                 answers.sort(key=_position)
