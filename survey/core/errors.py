@@ -38,7 +38,8 @@ ERROR_EXPLANATIONS = {
 
 
 def wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    # HTML unless JSON is preferred: "*/*" (curl, some browsers' downloads) means a page.
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return request.is_json or best == "application/json"
 
 

@@ -112,6 +112,12 @@ def test_autosave_after_the_session_ended_gets_a_401_it_can_act_on(client):
     assert response.json["signed_out"] is True
 
 
+def test_a_client_that_accepts_anything_is_sent_to_the_sign_in_page(client):
+    response = client.get("/dashboard", headers={"Accept": "*/*"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
 def test_first_administrator_must_choose_a_password(client, app):
     from survey.auth.models import Role, User
     from survey.auth.services import create_first_admin
