@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from json.decoder import scanstring
 from typing import IO, Any
@@ -149,38 +149,31 @@ def _csv_fragment(cells: Iterable[Any]) -> str:
 _STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 
 
-def _time_text(stored: Any, read: Callable[[Any], Any]) -> str:
-    """The CSV cell of an answer's time as the driver gave it (:meth:`CycleAnswers.
-    stored_answer_batches`): ``datetime.isoformat()`` of the aware UTC time, for SQLite
-    made from the text it stores ("2026-10-03 18:50:58.318522") without parsing it; any
-    other form read by the column's type (``read``)."""
-    if isinstance(stored, str) and _STORED_TIME.fullmatch(stored):
-        if stored.endswith(".000000"):  # isoformat() leaves out zero microseconds
-            return stored[:10] + "T" + stored[11:19] + "+00:00"
-        return stored[:10] + "T" + stored[11:] + "+00:00"
-    return _csv_cell(read(stored), False)
-
-
 def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, str]]:
     """Each response's rows as CSV text (the cells of :func:`_csv_batches`, byte for byte),
     with their number. A State's columns, a question's, a choice's value and labels and an
     author's columns are formatted once; a text answer's JSON string is decoded by the JSON
-    module's scanner (json.loads less its checks for other types)."""
+    module's scanner (json.loads less its checks for other types); SQLite's stored times
+    are made isoformat() text without parsing them."""
     version = answers.version.number
-    connection = db.session.connection()
-    time_type = Answer.__table__.c.updated_at.type.dialect_impl(connection.dialect)
-    read_time = time_type.result_processor(connection.dialect, None) or (lambda value: value)
-    # By question key: its columns up to the value, whether it is a choice, its columns
-    # after the value label ("yes,", "no,": removed).
-    questions: dict[str, tuple[str, dict[str, str] | None, str]] = {}
-    choices: dict[tuple[str, str], str] = {}  # (question key, stored JSON) -> value,label
+    dialect = db.session.connection().dialect
+    time_type = Answer.__table__.c.updated_at.type.dialect_impl(dialect)
+    read_time = time_type.result_processor(dialect, None) or (lambda value: value)
+    match_time = _STORED_TIME.fullmatch
+    # By question key: its columns up to the value; for a choice, its option labels and its
+    # answers' value and label cells by stored JSON (None for other types); "yes," or "no,"
+    # (removed).
+    questions: dict[str, tuple[str, dict[str, str] | None, dict[str, str] | None, str]] = {}
+    choices = 0  # value and label cells kept
     people: dict[tuple[str | None, str | None], str] = {}
 
     def cell(value: Any) -> Any:
         return _csv_cell(value, excel_safe)
 
-    def value_and_label(question: ExportQuestion, stored: str,
-                        options: dict[str, str] | None) -> str:
+    def formatted(value: Any) -> str:
+        return _csv_field(value) if isinstance(value, str) else _csv_fragment([value])
+
+    def value_and_label(stored: str, options: dict[str, str] | None) -> str:
         """The value and value_label cells as _csv_batches makes them, formatted."""
         value = json.loads(stored)
         if options is None:
@@ -188,49 +181,62 @@ def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, s
         else:
             chosen = value if isinstance(value, list) else (value,)
             label = cell("; ".join(options.get(str(v), str(v)) for v in chosen))
-        return _csv_fragment(
-            (cell(value if isinstance(value, int | float) else join_values(value)), label))
+        return (formatted(cell(value if isinstance(value, int | float) else join_values(value)))
+                + "," + formatted(label))
 
-    for response, rows in answers.stored_answer_batches():
-        head = _csv_fragment([cell(v) for v in (*response.cells, version)]) + ","
-        lines: list[str] = []
-        append = lines.append
-        for question, stored, needs_review, by, email, updated_at in rows:
-            known = questions.get(question.key)
-            if known is None:
-                known = questions[question.key] = (
-                    _csv_fragment([cell(v) for v in question.cells]) + ",",
-                    {o.value: o.label for o in question.options}
-                    if question.type.is_choice else None,
-                    "yes," if question.removed else "no,")
-            middle, options, removed = known
-            if options is not None:
-                pair = choices.get((question.key, stored))
-                if pair is None:
-                    if len(choices) > _MOST_CHOICES:
-                        choices.clear()
-                    pair = choices[question.key, stored] = value_and_label(
-                        question, stored, options)
+    def line(question: ExportQuestion, stored: str, needs_review: Any, by: str | None,
+             email: str | None, updated_at: Any) -> str:
+        """The row's text after the State's columns, without the line's end."""
+        nonlocal choices
+        known = questions.get(question.key)
+        if known is None:
+            options = ({o.value: o.label for o in question.options}
+                       if question.type.is_choice else None)
+            known = questions[question.key] = (
+                _csv_fragment([cell(v) for v in question.cells]) + ",", options,
+                None if options is None else {}, "yes," if question.removed else "no,")
+        middle, options, chosen, removed = known
+        if chosen is not None:
+            pair = chosen.get(stored)
+            if pair is None:
+                if choices >= _MOST_CHOICES:
+                    for _, _, kept, _ in questions.values():
+                        if kept:
+                            kept.clear()
+                    choices = 0
+                pair = chosen[stored] = value_and_label(stored, options)
+                choices += 1
+        elif stored.startswith('"'):
+            text, end = scanstring(stored, 1)
+            if end == len(stored):
+                if excel_safe and text.startswith(_FORMULA_START):
+                    text = "'" + text
+                pair = _csv_field(text) + ","
             else:
-                text, end = (scanstring(stored, 1) if stored.startswith('"')
-                             else (None, 0))
-                if end == len(stored):
-                    if excel_safe and text.startswith(_FORMULA_START):
-                        text = "'" + text
-                    pair = _csv_field(text) + ","
-                else:
-                    pair = value_and_label(question, stored, None)
-            author = people.get((by, email))
-            if author is None:
-                author = people[by, email] = (
-                    _csv_field(cell(by or "")) + "," + _csv_field(cell(email or "")) + ",")
-            append("".join((head, middle, pair, ",", removed,
-                            "yes," if needs_review else "no,", author,
-                            _time_text(updated_at, read_time), "\r\n")))
-        yield len(lines), "".join(lines)
+                pair = value_and_label(stored, None)
+        else:
+            pair = value_and_label(stored, None)
+        author = people.get((by, email))
+        if author is None:
+            author = people[by, email] = (
+                _csv_field(cell(by or "")) + "," + _csv_field(cell(email or "")) + ",")
+        if type(updated_at) is str and match_time(updated_at):
+            stamp = (updated_at[:10] + "T" + updated_at[11:19] + "+00:00"
+                    if updated_at.endswith(".000000")  # isoformat() leaves them out
+                    else updated_at[:10] + "T" + updated_at[11:] + "+00:00")
+        else:
+            stamp = cell(read_time(updated_at))
+        return "".join((middle, pair, ",", removed, "yes," if needs_review else "no,", author,
+                        stamp))
+
+    for response, lines in answers.stored_answer_batches(line):
+        if lines:
+            # Each line starts with the State's columns: joined in, not added to each.
+            head = _csv_fragment([cell(v) for v in (*response.cells, version)]) + ","
+            yield len(lines), head + ("\r\n" + head).join(lines) + "\r\n"
 
 
-# The choices formatted once are forgotten beyond this many (memory stays flat).
+# The choices' cells formatted once are forgotten beyond this many (memory stays flat).
 _MOST_CHOICES = 20_000
 
 

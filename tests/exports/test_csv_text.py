@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from survey.core.db import db
 from survey.cycles.services import current_cycle
+from survey.exports import tabular
 from survey.exports.tabular import _csv_field, iter_csv_chunks, iter_csv_rows, write_csv
 from survey.questionnaires.models import QuestionType
 from survey.questionnaires.outline import outline_of
@@ -98,8 +99,11 @@ def awkward(app, make_user):
     return cycle
 
 
-@pytest.mark.parametrize("excel_safe", [False, True])
-def test_the_csv_is_what_csv_writer_makes_of_its_cells(awkward, excel_safe):
+@pytest.mark.parametrize(("excel_safe", "most_choices"), [(False, None), (True, None), (False, 2)])
+def test_the_csv_is_what_csv_writer_makes_of_its_cells(awkward, excel_safe, most_choices,
+                                                        monkeypatch):
+    if most_choices:  # the choices' cells formatted once, forgotten every other time
+        monkeypatch.setattr(tabular, "_MOST_CHOICES", most_choices)
     expected = csv_of(iter_csv_rows(awkward, excel_safe=excel_safe))
     assert expected.count("\r\n") > 3 * 40  # the rows are there
     file = io.StringIO(newline="")
