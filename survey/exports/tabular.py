@@ -224,6 +224,8 @@ def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, s
             stamp = (updated_at[:10] + "T" + updated_at[11:19] + "+00:00"
                     if updated_at.endswith(".000000")  # isoformat() leaves them out
                     else updated_at[:10] + "T" + updated_at[11:] + "+00:00")
+        elif type(updated_at) is datetime and updated_at.tzinfo is None:  # PostgreSQL: UTC
+            stamp = updated_at.isoformat() + "+00:00"  # what the type's replace(tzinfo=UTC) gives
         else:
             stamp = cell(read_time(updated_at))
         return "".join((middle, pair, ",", removed, "yes," if needs_review else "no,", author,
