@@ -131,6 +131,36 @@ def test_render_pdf_pauses_the_garbage_collector_and_puts_it_back(enabled, monke
         gc.enable() if was else gc.disable()
 
 
+def _pages_of_tags(element, pages, found):
+    """(tag, page index) of every structure element under ``element`` that names a page."""
+    element = element.get_object()
+    if element.get("/Pg") is not None:
+        found.append((element["/S"], pages.index(element.raw_get("/Pg").idnum)))
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if kid is not None and not isinstance(kid, int):
+            _pages_of_tags(kid, pages, found)
+    return found
+
+
+def test_tags_name_the_page_their_content_is_on():
+    """pydyf's page references are memoized (they were 5 % of a report's render): each
+    tag must still point at its own page, also as pages are added."""
+    document = '<!doctype html><html lang="en"><body>' + "".join(
+        f'<p style="break-before: page">Text {i}</p>' for i in range(3)) + "</body></html>"
+    reader = pdf_reader(pdf.html_to_pdf(document, title="T", author="A", lang="en"))
+    pages = [page.indirect_reference.idnum for page in reader.pages]
+    tags = _pages_of_tags(reader.trailer["/Root"]["/StructTreeRoot"], pages, [])
+    assert [(tag, page) for tag, page in tags if tag == "/P"] == [("/P", 0), ("/P", 1), ("/P", 2)]
+    assert {page for _, page in tags} == {0, 1, 2}
+
+    made = pdf.pydyf.PDF()
+    assert made.page_references == ()
+    for count in (1, 2):
+        made.add_page(pdf.pydyf.Dictionary({"Type": "/Page"}))
+        assert len(made.page_references) == count
+
+
 def test_render_isolated_gives_the_same_document():
     rendered = pdf.render_isolated(DOCUMENT, timeout=60, memory_mb=1024, title="T",
                                    author="A", lang="fr")
