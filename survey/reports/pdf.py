@@ -26,6 +26,8 @@ import multiprocessing
 import posixpath
 import resource
 import threading
+import types
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +145,27 @@ def _memoize_page_references() -> None:
 _memoize_page_references()
 
 
+# pydyf deflates every stream (pages' text, fonts) at level 9, zlib's slowest; the
+# default level (6) made the complete report's PDF 4 % larger (765 -> 799 KB) and its
+# render 0.26 s (6 %) faster. pydyf reads ``zlib`` from its module, so renders give it this
+# one, with the same functions but that level, for as long as they write.
+_DEFLATE_LEVEL = zlib.Z_DEFAULT_COMPRESSION
+_pydyf_zlib = types.SimpleNamespace(
+    compress=zlib.compress, decompress=zlib.decompress, error=zlib.error,
+    compressobj=lambda level=_DEFLATE_LEVEL, *args, **kwargs: zlib.compressobj(
+        _DEFLATE_LEVEL, *args, **kwargs))
+
+
+@contextlib.contextmanager
+def _default_deflate_level() -> Iterator[None]:
+    original = pydyf.zlib
+    pydyf.zlib = _pydyf_zlib
+    try:
+        yield
+    finally:
+        pydyf.zlib = original
+
+
 # One font configuration per process, reused by every render (it is costly to build);
 # renders in one process are serialised, as WeasyPrint's font objects are not
 # thread-safe. Images (none today, but a logo could come) are cached across renders too.
@@ -205,7 +228,8 @@ def render_pdf(html: str, *, title: str, author: str, lang: str,
                 metadata.keywords = keywords
             # Nothing the document names is attached to the PDF, whatever it says.
             metadata.attachments = []
-            data = document.write_pdf(pdf_variant=PDF_VARIANT, cache=_image_cache)
+            with _default_deflate_level():
+                data = document.write_pdf(pdf_variant=PDF_VARIANT, cache=_image_cache)
         except Exception as exc:
             raise PdfRenderError(f"{type(exc).__name__}: {exc}") from exc
     return RenderedPdf(data, len(document.pages))

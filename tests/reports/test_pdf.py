@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import shutil
 import subprocess
+import zlib
 from urllib.parse import urljoin
 
 import pytest
@@ -159,6 +160,17 @@ def test_tags_name_the_page_their_content_is_on():
     for count in (1, 2):
         made.add_page(pdf.pydyf.Dictionary({"Type": "/Page"}))
         assert len(made.page_references) == count
+
+
+def test_streams_are_deflated_at_the_default_level_during_a_render_only():
+    """Level 9 (pydyf's) cost 6 % of a report's render for 4 % of its size."""
+    data = pdf.html_to_pdf(DOCUMENT, title="T", author="A", lang="fr")
+    assert pdf.pydyf.zlib is zlib
+    assert b"/FlateDecode" in data
+    assert "Seconde partie" in pdf_text(data)
+    compressor = pdf._pydyf_zlib.compressobj(level=9)
+    sample = b"BT /F1 9.5 Tf (Paragraph) Tj ET\n" * 2000
+    assert zlib.decompress(compressor.compress(sample) + compressor.flush()) == sample
 
 
 def test_render_isolated_gives_the_same_document():
