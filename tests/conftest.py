@@ -31,6 +31,7 @@ from survey.responses.models import Response
 from survey.states.models import State
 
 PASSWORD = "correct horse battery staple"
+TEST_REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 
 
@@ -223,3 +224,20 @@ def page_text(response) -> str:
     import html as html_module
 
     return re.sub(r"\s+", " ", html_module.unescape(text)).strip()
+
+
+def redis_or_skip():
+    """A connection to the test Redis: the test is skipped when none answers, and fails
+    when SURVEY_TEST_REDIS_URL names one (CI sets it, so these tests never silently skip)."""
+    import redis
+
+    connection = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        connection.close()
+        if os.environ.get("SURVEY_TEST_REDIS_URL"):
+            pytest.fail(f"SURVEY_TEST_REDIS_URL={TEST_REDIS_URL} is set but unreachable: {exc}")
+        pytest.skip(f"no Redis at {TEST_REDIS_URL} (start redis-server or set "
+                    f"SURVEY_TEST_REDIS_URL): {exc}")
+    return connection

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pytest
 import redis
@@ -11,25 +10,16 @@ from rq import SimpleWorker
 
 from survey.core.db import db
 from survey.reports import jobs
-from tests.conftest import page_text, response_of
+from tests.conftest import TEST_REDIS_URL, page_text, redis_or_skip, response_of
 from tests.reports.conftest import answer, pdf_text
-
-REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
 def redis_app(app, monkeypatch):
     """The app, configured with Redis for the duration of one test, on an empty db."""
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.RedisError as exc:
-        connection.close()
-        if os.environ.get("SURVEY_TEST_REDIS_URL"):
-            pytest.fail(f"SURVEY_TEST_REDIS_URL={REDIS_URL} is set but unreachable: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} (set SURVEY_TEST_REDIS_URL): {exc}")
+    connection = redis_or_skip()
     connection.flushdb()
-    settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=REDIS_URL)
+    settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=TEST_REDIS_URL)
     monkeypatch.setitem(app.config, "SURVEY", settings)
     try:
         yield connection
@@ -105,7 +95,7 @@ def test_a_failed_job_says_so_and_can_be_retried(client, login_as, redis_app, mo
 
     monkeypatch.undo()
     monkeypatch.setitem(client.application.config, "SURVEY", dataclasses.replace(
-        client.application.config["SURVEY"], REDIS_URL=REDIS_URL))
+        client.application.config["SURVEY"], REDIS_URL=TEST_REDIS_URL))
     retried = client.post(base + "/retry")
     assert retried.status_code == 303
     assert client.get(base + "/status").get_json()["status"] == "queued"

@@ -20,12 +20,11 @@ import pytest
 import redis
 
 from survey import PROJECT_ROOT
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import TEST_REDIS_URL, TEST_SECRET_KEY, redis_or_skip
 from tests.e2e.server import LiveServer
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 KEY_PATTERN = "*survey-limit*"
 
 
@@ -36,15 +35,7 @@ def _clear(connection: redis.Redis) -> None:
 
 @pytest.fixture
 def limit_store():
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.RedisError as exc:
-        connection.close()
-        if os.environ.get("SURVEY_TEST_REDIS_URL"):
-            pytest.fail(f"SURVEY_TEST_REDIS_URL={REDIS_URL} is set but unreachable: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} (start redis-server or set "
-                    f"SURVEY_TEST_REDIS_URL): {exc}")
+    connection = redis_or_skip()
     _clear(connection)
     try:
         yield connection
@@ -56,7 +47,7 @@ def limit_store():
 @pytest.fixture
 def two_servers(committed_app, tmp_path, limit_store):
     """Two app servers (one gunicorn each) sharing the database and Redis."""
-    env = {"SURVEY_REDIS_URL": REDIS_URL, "SURVEY_LOGIN_RATE_LIMIT": "6 per hour",
+    env = {"SURVEY_REDIS_URL": TEST_REDIS_URL, "SURVEY_LOGIN_RATE_LIMIT": "6 per hour",
            "SURVEY_RESET_RATE_LIMIT": "4 per hour"}
     first = LiveServer(committed_app, tmp_path / "a", env=env, workers=1, name="a")
     try:
@@ -101,7 +92,7 @@ def test_the_limiter_stores_its_counters_in_redis(committed_app, limit_store, tm
     url = committed_app.extensions["survey.db"].engine.url.render_as_string(False)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")},
            "SURVEY_DATABASE_URL": url, "SURVEY_SECRET_KEY": TEST_SECRET_KEY,
-           "SURVEY_INSTANCE_PATH": str(tmp_path), "SURVEY_REDIS_URL": REDIS_URL}
+           "SURVEY_INSTANCE_PATH": str(tmp_path), "SURVEY_REDIS_URL": TEST_REDIS_URL}
     probe = ("from survey import create_app\nfrom survey.extensions import limiter\n"
              "create_app()\nprint(type(limiter.storage).__name__)\n")
     found = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env,
