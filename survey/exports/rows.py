@@ -244,22 +244,6 @@ class CycleAnswers:
                 answers = rows[response.response_id]
                 yield response, [answers[position] for position in sorted(answers)]
 
-    def rows(self) -> Iterator[AnswerRow]:
-        for _response, answers in self.batches():
-            yield from answers
-
-
-def row_values(row: AnswerRow, version_number: int) -> list[Any]:
-    """A row's cells in :data:`COLUMNS` order (texts; the value kept as stored where it is
-    a number)."""
-    response, question = row.response, row.question
-    value = row.value if isinstance(row.value, int | float) else row.value_text
-    return [
-        *response.cells, version_number, *question.cells, value, row.label_text,
-        question.removed, row.needs_review, row.updated_by or "", row.updated_by_email or "",
-        row.updated_at,
-    ]
-
 
 def iso(value: datetime | date | None) -> str | None:
     return None if value is None else value.isoformat()

@@ -66,7 +66,7 @@ def _csv_cell(value: Any, excel_safe: bool) -> Any:
 
 def _csv_batches(answers: CycleAnswers, excel_safe: bool,
                  ) -> Iterator[tuple[ExportResponse, list[list[Any]]]]:
-    """Each response with its rows as CSV cells (those of rows.row_values). What repeats on
+    """Each response with its rows as CSV cells, in :data:`COLUMNS` order. What repeats on
     many rows (a State's columns, a question's, an option's label, an author's name) is
     converted once, not once per row: 154,400 rows for 193 States."""
     version = answers.version.number
