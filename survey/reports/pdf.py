@@ -24,8 +24,8 @@ import logging
 import mimetypes
 import multiprocessing
 import posixpath
-import resource
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -262,21 +262,31 @@ _mp.set_forkserver_preload([__name__])
 
 def render_isolated(html: str, *, timeout: float, memory_mb: int | None = None,
                     **options: Any) -> RenderedPdf:
-    """:func:`render_pdf` in a child process, killed after ``timeout`` seconds.
+    """:func:`render_pdf` in a child process, killed after ``timeout`` seconds or once it
+    holds more than ``memory_mb`` of memory.
 
-    :param memory_mb: the child's address-space limit (None: no limit)
+    The memory is watched from here (the child's resident size, every tenth of a second)
+    rather than capped with an address-space limit in the child: under such a limit Pango's
+    font threads could fail to start and hang the child until the timeout, so a document too
+    big for its memory waited two minutes for a wrong message.
+
+    :param memory_mb: the most resident memory the child may use (None: no limit)
     :param options: as for :func:`render_pdf`
     :raises RenderTimeout: it took too long
     :raises PdfRenderError: it failed, ran out of memory or crashed
     """
     receiver, sender = _mp.Pipe(duplex=False)
-    process = _mp.Process(target=_child_main, args=(sender, html, options, memory_mb),
+    process = _mp.Process(target=_child_main, args=(sender, html, options),
                           name="report-render", daemon=True)
     try:
         process.start()
         sender.close()
-        if not receiver.poll(timeout):
-            raise RenderTimeout(f"rendering took more than {timeout:g} s")
+        deadline = time.monotonic() + timeout
+        while not receiver.poll(_WATCH_EVERY_SECONDS):
+            if time.monotonic() >= deadline:
+                raise RenderTimeout(f"rendering took more than {timeout:g} s")
+            if memory_mb and _resident_mb(process.pid) > memory_mb:
+                raise PdfRenderError("out of memory")
         try:
             ok, payload = receiver.recv()
         except EOFError:
@@ -295,16 +305,27 @@ def render_isolated(html: str, *, timeout: float, memory_mb: int | None = None,
     return payload
 
 
+_WATCH_EVERY_SECONDS = 0.1
+
+
+def _resident_mb(pid: int | None) -> float:
+    """A process's resident memory in MB, from /proc (0 where it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def _exit_code(process: multiprocessing.process.BaseProcess) -> int | None:
     process.join(5)
     return process.exitcode
 
 
-def _child_main(sender: Any, html: str, options: dict[str, Any],
-                memory_mb: int | None) -> None:
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _child_main(sender: Any, html: str, options: dict[str, Any]) -> None:
     try:
         result: tuple[bool, Any] = (True, render_pdf(html, **options))
     except MemoryError:

@@ -189,7 +189,10 @@ def test_render_isolated_stops_a_render_that_takes_too_long():
 
 
 def test_render_isolated_reports_a_child_out_of_memory():
+    # Long enough to be watched (a few seconds' work); 16 MB is less than any render needs.
+    long_document = "<p>" + "Un texte assez long pour occuper le moteur. " * 40_000 + "</p>"
     with pytest.raises(pdf.PdfRenderError) as failure:
-        pdf.render_isolated(DOCUMENT, timeout=60, memory_mb=16, title="T", author="A",
+        pdf.render_isolated(long_document, timeout=60, memory_mb=16, title="T", author="A",
                             lang="fr")
     assert not isinstance(failure.value, pdf.RenderTimeout)
+    assert str(failure.value) == "out of memory"
