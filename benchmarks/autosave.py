@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from benchmarks import dataset
 from benchmarks.load import Burst, HttpClient, run_burst
 from benchmarks.timing import percentile
-from benchmarks.web import counting_statements, signed_in_client
+from benchmarks.web import counting_statements, csrf_token, signed_in_client
 
 CLIENTS = 20
 WORKERS = 2
@@ -103,14 +103,19 @@ def plan_clients(app) -> list[ClientPlan]:
     return plans
 
 
-def statements_per_save(app, plan: ClientPlan) -> list[str]:
-    """The SQL statements of one autosave request, in process."""
+def open_editor(app, plan: ClientPlan) -> tuple[Any, dict[str, str], str]:
+    """The client's person signed in with their page open, in process: the test client,
+    the base token of each answer on the page, and the page's CSRF token."""
     client = signed_in_client(app, plan.email, dataset.PASSWORD)
     page = client.get(plan.page)
     html = page.get_data(as_text=True)
     page.close()
-    tokens = dict(_BASE.findall(html))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return client, dict(_BASE.findall(html)), csrf_token(html)
+
+
+def statements_per_save(app, plan: ClientPlan) -> list[str]:
+    """The SQL statements of one autosave request, in process."""
+    client, tokens, token = open_editor(app, plan)
     key = plan.keys[0]
     engine = app.extensions["survey.db"].engine
     with counting_statements(engine) as log:

@@ -5,16 +5,14 @@ the figures of the table."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from benchmarks import dataset
-from benchmarks.autosave import plan_clients
+from benchmarks.autosave import open_editor, plan_clients
 from benchmarks.section_page import response_id_of
 from benchmarks.web import sections_by_size, signed_in_client
 
 PROFILES = dataset.ROOT / "benchmarks" / "out" / "profiles"
-_BASE = re.compile(r'name="base\.([^"]+)" value="([^"]*)"')
 
 
 def _write(name: str, profiler) -> Path:
@@ -50,12 +48,7 @@ def write_profiles(app, repeat: int = 20) -> list[Path]:
     written.append(_write("section-page", profiler))
 
     plan = plan_clients(app)[1]  # a contributor: the more expensive save
-    editor = signed_in_client(app, plan.email, dataset.PASSWORD)
-    page = editor.get(plan.page)
-    html = page.get_data(as_text=True)
-    page.close()
-    tokens = dict(_BASE.findall(html))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    editor, tokens, csrf = open_editor(app, plan)
     profiler = Profiler()
     profiler.start()
     for n in range(repeat * 10):
