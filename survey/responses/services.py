@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -249,6 +249,33 @@ def answer_object_id(response: Response, key: str) -> str:
     return f"{response.id}:{key}"
 
 
+# The statements every save runs, built once: building an ORM statement per save cost more
+# CPU than sending it (docs/benchmarks.md, "Autosave").
+_answers = Answer.__table__
+_CURRENT_ANSWERS = sa.select(
+    _answers.c.question_key, _answers.c.id, _answers.c.value, _answers.c.revision,
+).where(_answers.c.response_id == sa.bindparam("response_id"),
+        _answers.c.question_key.in_(sa.bindparam("keys", expanding=True)))
+_UPDATE_ANSWER = sa.update(_answers).where(
+    _answers.c.id == sa.bindparam("answer_id"),
+    _answers.c.revision == sa.bindparam("base_revision"),  # nobody saved it meanwhile
+).values(value=sa.bindparam("new_value", type_=_answers.c.value.type),
+         revision=sa.bindparam("new_revision"), updated_at=sa.bindparam("now"),
+         updated_by_id=sa.bindparam("actor_id"), needs_review=False)
+_responses = Response.__table__
+_TOUCH_RESPONSE = sa.update(_responses).where(
+    _responses.c.id == sa.bindparam("response_id"),
+).values(revision=_responses.c.revision + 1, last_activity_at=sa.bindparam("now"),
+         last_activity_by_id=sa.bindparam("actor_id"))
+
+
+def _current_answers(response: Response, keys: Iterable[str]) -> dict[str, sa.Row]:
+    """The id, value and revision of the response's answers to ``keys``, by key."""
+    rows = db.session.execute(_CURRENT_ANSWERS, {"response_id": response.id,
+                                                 "keys": list(keys)})
+    return {row.question_key: row for row in rows}
+
+
 def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
                  action: str = "answer.saved") -> SaveOutcome:
     """Save the answers that changed; report conflicts and invalid values.
@@ -280,24 +307,36 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
     if not cleaned:
         return outcome
 
-    existing = answers_of(response, cleaned)
     now = utcnow()
-    wrote = False
+    pending: dict[str, tuple[Any, int]] = {}  # key -> (value, the revision it was based on)
     for key, (value, token) in cleaned.items():
-        current = existing.get(key)
         base = _parse_token(token)
-        current_value = current.value if current else None
-        current_revision = current.revision if current else 0
         if base is not None and base[1] == value_digest(value):
             continue  # the user did not change this answer (a full-form post)
+        # Without a base, the user can only have seen "no answer yet".
+        pending[key] = (value, base[0] if base is not None else 0)
+    if len(pending) == 1 and _saves_in_one_statement(response):
+        # Autosave's case. If this does not save it, the general path below finds out why.
+        key, (value, base_revision) = next(iter(pending.items()))
+        written = _save_in_one_statement(response, key, value, base_revision, actor, now,
+                                         action)
+        if written is not None:
+            outcome.saved[key] = base_token(written, value)
+            outcome.values[key] = value
+            return outcome
+
+    existing = _current_answers(response, pending)
+    wrote = False
+    for key, (value, base_revision) in pending.items():
+        current = existing.get(key)
+        current_value = current.value if current else None
+        current_revision = current.revision if current else 0
         if current_value == value:
-            outcome.saved[key] = answer_token(current)
+            outcome.saved[key] = base_token(current_revision, value)
             outcome.values[key] = value
             continue
-        # Without a base, the user can only have seen "no answer yet".
-        base_revision = base[0] if base is not None else 0
         if base_revision != current_revision:
-            outcome.conflicts.append(_conflict(key, value, current))
+            outcome.conflicts.append(_conflict(key, value, _reload(response, key)))
             continue
         written = _write(response, key, value, current, actor, now)
         if written is None:  # someone else wrote it between our read and our write
@@ -315,19 +354,16 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
     return outcome
 
 
-def _write(response: Response, key: str, value: Any, current: Answer | None, actor: User,
+def _write(response: Response, key: str, value: Any, current: sa.Row | None, actor: User,
            now: datetime) -> int | None:
     """Write one answer if nobody changed it meanwhile; returns its new revision, or None."""
     if current is not None:
-        revision = current.revision
-        result = db.session.execute(
-            sa.update(Answer)
-            .where(Answer.id == current.id, Answer.revision == revision)
-            .values(value=value, revision=revision + 1, updated_at=now,
-                    updated_by_id=actor.id, needs_review=False)
-            .execution_options(synchronize_session=False))
-        db.session.expire(current)
-        return revision + 1 if result.rowcount == 1 else None
+        result = db.session.execute(_UPDATE_ANSWER, {
+            "answer_id": current.id, "base_revision": current.revision,
+            "new_value": value, "new_revision": current.revision + 1, "now": now,
+            "actor_id": actor.id})
+        _expire_loaded(Answer, current.id)
+        return current.revision + 1 if result.rowcount == 1 else None
     try:
         with db.session.begin_nested():
             db.session.add(Answer(response_id=response.id, question_key=key, value=value,
@@ -335,6 +371,86 @@ def _write(response: Response, key: str, value: Any, current: Answer | None, act
     except sa.exc.IntegrityError:
         return None  # another save created it first
     return 1
+
+
+def _saves_in_one_statement(response: Response) -> bool:
+    """PostgreSQL saves one changed answer in a single statement (its writing CTEs); other
+    databases take the general path. Starting a response also records an event: general path."""
+    return (db.session.get_bind().dialect.name == "postgresql"
+            and response.status is not ResponseStatus.NOT_STARTED)
+
+
+def _one_statement_save() -> sa.Select:
+    """What the general path does for one answer, as one statement for PostgreSQL: write the
+    answer if it is still at the revision the user saw, record the audit event with the value
+    it replaced, and count the response's revision and activity — or do nothing at all.
+
+    Round trips, not CPU, bound autosave under load (docs/benchmarks.md, "Autosave"): this
+    replaces four statements. ``tests/responses`` run on both databases check that the two
+    paths leave the same answers, events and revisions.
+    """
+    answers, events, responses = _answers, AuditEvent.__table__, _responses
+    bind = sa.bindparam
+    now = bind("saved_at", type_=answers.c.updated_at.type)
+    seen = (sa.select(answers.c.id, answers.c.value, answers.c.revision)
+            .where(answers.c.response_id == bind("for_response"),
+                   answers.c.question_key == bind("for_key"),
+                   answers.c.revision == bind("seen_revision"))
+            .cte("seen"))
+    saved = (sa.update(answers)
+             # The revision again: a save committed meanwhile makes this match no row.
+             .where(answers.c.id == seen.c.id, answers.c.revision == seen.c.revision)
+             .values(value=bind("new_value", type_=answers.c.value.type),
+                     revision=seen.c.revision + 1, updated_at=now,
+                     updated_by_id=bind("by_user"), needs_review=False)
+             .returning(answers.c.id, answers.c.revision,
+                        seen.c.value.label("old_value"), seen.c.revision.label("old_revision"))
+             .cte("saved"))
+    event = sa.insert(events).from_select(
+        ["occurred_at", "actor_id", "state_id", "object_type", "object_id", "action", "before",
+         "after", "request_id"],
+        sa.select(now, bind("by_user", type_=sa.Integer), bind("of_state", type_=sa.Integer),
+                  sa.literal("answer"), bind("event_object", type_=sa.String),
+                  bind("event_action", type_=sa.String),
+                  sa.func.jsonb_build_object("value", saved.c.old_value,
+                                             "revision", saved.c.old_revision),
+                  bind("event_after", type_=events.c.after.type),
+                  bind("event_request", type_=sa.String))
+        .select_from(saved)).cte("event")
+    touched = (sa.update(responses)
+               .where(responses.c.id == bind("for_response"),
+                      sa.exists(sa.select(saved.c.id)))
+               .values(revision=responses.c.revision + 1, last_activity_at=now,
+                       last_activity_by_id=bind("by_user"))
+               .cte("touched"))
+    return sa.select(saved.c.id, saved.c.revision).add_cte(event, touched)
+
+
+_ONE_STATEMENT_SAVE = _one_statement_save()
+
+
+def _save_in_one_statement(response: Response, key: str, value: Any, base_revision: int,
+                           actor: User, now: datetime, action: str) -> int | None:
+    """The new revision, or None if nothing was written (see _one_statement_save)."""
+    row = db.session.execute(_ONE_STATEMENT_SAVE, {
+        "for_response": response.id, "for_key": key, "seen_revision": base_revision,
+        "new_value": value, "saved_at": now, "by_user": actor.id, "of_state": response.state_id,
+        "event_object": answer_object_id(response, key), "event_action": action,
+        "event_after": {"value": value, "revision": base_revision + 1},
+        "event_request": g.get("request_id") if has_request_context() else None,
+    }).first()
+    if row is None:
+        return None
+    _expire_loaded(Answer, row.id)
+    db.session.expire(response)
+    return row.revision
+
+
+def _expire_loaded(model: type, ident: int) -> None:
+    """Statements written with Core bypass the session: a copy it holds is now stale."""
+    loaded = db.session.identity_map.get(db.session.identity_key(model, ident))
+    if loaded is not None:
+        db.session.expire(loaded)
 
 
 def _reload(response: Response, key: str) -> Answer | None:
@@ -352,15 +468,15 @@ def _conflict(key: str, yours: Any, current: Answer | None) -> Conflict:
 
 def _touch(response: Response, actor: User, now: datetime) -> None:
     """Record activity; a single SQL increment so concurrent saves never lose a revision."""
-    values: dict[str, Any] = {"revision": Response.revision + 1, "last_activity_at": now,
-                              "last_activity_by_id": actor.id}
     if response.status is ResponseStatus.NOT_STARTED:
-        values["status"] = ResponseStatus.IN_PROGRESS
+        db.session.execute(sa.update(Response).where(Response.id == response.id)
+                           .values(status=ResponseStatus.IN_PROGRESS)
+                           .execution_options(synchronize_session=False))
         record_event("response.started", "response", response.id, actor=actor,
                      state_id=response.state_id, before={"status": "not_started"},
                      after={"status": "in_progress"})
-    db.session.execute(sa.update(Response).where(Response.id == response.id).values(**values)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(_TOUCH_RESPONSE, {"response_id": response.id, "now": now,
+                                         "actor_id": actor.id})
     db.session.expire(response)
 
 
