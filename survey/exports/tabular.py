@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from survey.admin.progress import required_progress
 from survey.core.db import db
@@ -259,9 +260,9 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
     names: set[str] = {"States", "Questions"}
     by_section: dict[str, WriteOnlyWorksheet] = {}
     for section in outline.answerable_sections():
-        sheet = workbook.create_sheet(_sheet_name(f"{section.key} {section.title}", names))
+        sheet = workbook.create_sheet(sheet_name(f"{section.key} {section.title}", names))
         by_section[section.key] = sheet
-    removed = workbook.create_sheet(_sheet_name("Removed questions", names))
+    removed = workbook.create_sheet(sheet_name("Removed questions", names))
     for sheet in (*by_section.values(), removed):
         sheet.append(SHEET_COLUMNS)
 
@@ -270,7 +271,7 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
     for question in answers.questions.values():
         condition = (f"{question.condition[0]} in {', '.join(sorted(question.condition[1]))}"
                      if question.condition else "")
-        questions.append(_cells(questions, [
+        questions.append(xlsx_cells(questions, [
             question.key, question.section_key, question.section_title,
             question.paragraph_number, question.label, question.type.value, question.required,
             condition, "; ".join(f"{o.value}={o.label}" for o in question.options),
@@ -284,10 +285,10 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
     for response, rows in answers.batches():
         for row in rows:
             sheet = removed if row.question.removed else by_section[row.question.section_key]
-            sheet.append(_cells(sheet, _sheet_row(row)))
+            sheet.append(xlsx_cells(sheet, _sheet_row(row)))
         total += len(rows)
         required, answered = counts.of(response.response_id)
-        states.append(_cells(states, [
+        states.append(xlsx_cells(states, [
             response.state_code, response.state_name, response.regional_group.value,
             response.kind.value, response.status.value, required, answered, len(rows),
             response.submitted_at, response.last_activity_at]))
@@ -313,9 +314,10 @@ def _sheet_row(row: AnswerRow) -> list[Any]:
     ]
 
 
-def _cells(sheet: WriteOnlyWorksheet, values: list[Any]) -> list[Any]:
-    """Values a write-only sheet accepts as they are: texts never read as formulas, without
-    the control characters XML refuses, times in UTC without a zone (Excel has none)."""
+def xlsx_cells(sheet: Worksheet | WriteOnlyWorksheet, values: list[Any]) -> list[Any]:
+    """Values a sheet accepts as they are (to append them): texts never read as formulas,
+    without the control characters XML refuses, times in UTC without a zone (Excel has
+    none). The one guard against formula injection for every workbook the app writes."""
     cells: list[Any] = []
     for value in values:
         if isinstance(value, str):
@@ -332,7 +334,7 @@ def _cells(sheet: WriteOnlyWorksheet, values: list[Any]) -> list[Any]:
     return cells
 
 
-def _sheet_name(wanted: str, taken: set[str]) -> str:
+def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
     base = _SHEET_NAME_FORBIDDEN.sub(" ", wanted).strip()[:31] or "Sheet"
     name, n = base, 1

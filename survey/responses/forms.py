@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
     Field,
@@ -113,3 +115,12 @@ def submitted_value(question: QuestionItem, form: SectionForm) -> Any:
         return field.data or None
     return field.raw_data[-1] if field.raw_data else ""
 
+
+class WorkbookUploadForm(FlaskForm):
+    """A workbook filled in offline (what it holds is checked when it is read)."""
+
+    workbook = FileField(
+        _l("Your filled-in workbook (.xlsx)"),
+        validators=[FileRequired(_l("Choose the workbook to upload."))],
+        render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument"
+                             ".spreadsheetml.sheet"})

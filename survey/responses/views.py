@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,9 +29,15 @@ from survey.core.access import Permission, response_or_404
 from survey.core.db import db
 from survey.core.errors import DomainError
 from survey.cycles.services import current_cycle, stale_answers
+from survey.exports.tabular import XLSX_MIMETYPE
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
-from survey.responses import services
-from survey.responses.forms import field_id, section_form, submitted_value
+from survey.responses import services, workbook
+from survey.responses.forms import (
+    WorkbookUploadForm,
+    field_id,
+    section_form,
+    submitted_value,
+)
 from survey.responses.models import Response
 from survey.responses.services import Change, answer_token
 
@@ -339,3 +348,83 @@ def team(response_id: int) -> str | HttpResponse:
     return render_template("responses/team.html", response=response, outline=outline,
                            members=members, assignments=assignments, may_manage=may_manage,
                            invited_link=invited_link, Role=Role)
+
+
+# --- working offline in a spreadsheet ---------------------------------------------------------
+
+@bp.route("/responses/<int:response_id>/workbook.xlsx")
+@login_required
+def workbook_download(response_id: int) -> HttpResponse:
+    """The questionnaire with the current answers, as a workbook to answer offline."""
+    response = response_or_404(response_id)
+    outline = services.outline_for(response)
+    data = workbook.build_workbook(
+        response, outline, services.answers_of(response),
+        editable=_editable_keys(response, outline), lock_reason=services.lock_reason(response),
+        upload_url=url_for("responses.workbook_upload", response_id=response.id,
+                           _external=True))
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=workbook.file_name(response), max_age=0)
+
+
+@bp.route("/responses/<int:response_id>/workbook", methods=["GET", "POST"])
+@login_required
+def workbook_upload(response_id: int) -> str | tuple[str, int]:
+    """Upload a workbook answered offline; show what was saved and what was not."""
+    response = response_or_404(response_id, Permission.EDIT)
+    form = WorkbookUploadForm()
+    lock_reason = services.lock_reason(response)
+    if request.method == "GET":
+        status = 200
+    elif lock_reason:
+        status = 409
+    else:
+        status = 422
+        if form.validate_on_submit():
+            try:
+                outcome = workbook.import_workbook(
+                    response, form.workbook.data.read(), actor=current_user,
+                    file_name=form.workbook.data.filename or "")
+            except DomainError as exc:
+                form.workbook.errors.append(str(exc))
+            else:
+                # A page, not a redirect: what was not saved is shown once, from the file.
+                return render_template("responses/workbook_result.html", response=response,
+                                       outcome=outcome)
+    return render_template("responses/workbook.html", response=response, form=form,
+                           lock_reason=lock_reason,
+                           instructions=workbook.instructions()), status
+
+
+@bp.route("/responses/<int:response_id>/workbook/resolve", methods=["POST"])
+@login_required
+def workbook_resolve(response_id: int) -> HttpResponse:
+    """Keep the workbook's version of an answer that was changed online since."""
+    response = response_or_404(response_id, Permission.EDIT)
+    outline = services.outline_for(response)
+    question = outline.questions_by_key.get(request.form.get("key", ""))
+    if question is None:
+        abort(404)
+    try:
+        value = json.loads(request.form.get("value", "null"))
+    except ValueError:
+        abort(400)
+    section_key = outline.top_level(question.section_key).key
+    try:
+        # The conflict's current token: saving with it replaces theirs, deliberately.
+        outcome = services.save_answers(
+            response, [Change(question.key, value, request.form.get("token", ""))],
+            actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("responses.overview", response_id=response.id))
+    if outcome.conflicts:
+        flash(_("%(name)s changed this answer again meanwhile, so yours was not saved. "
+                "Their version is below; yours is still in your file.",
+                name=outcome.conflicts[0].changed_by), "error")
+    elif outcome.errors:
+        flash(outcome.errors[question.key], "error")
+    else:
+        flash(_("Your version is saved."), "success")
+    return redirect(url_for("responses.section", response_id=response.id, key=section_key,
+                            _anchor=field_id(question.key)))

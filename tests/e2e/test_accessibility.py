@@ -203,5 +203,36 @@ def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_
     audit.check(page, "overview, in Arabic")
     page.goto(f"{base}/responses/{response_id}/sections/I")
     audit.check(page, "section I, in Arabic")
+    _work_offline(page, base, response_id, audit)
     context.close()
     audit.assert_clean()
+
+
+def _work_offline(page, base: str, response_id: int, audit) -> None:
+    """The spreadsheet's pages, in the language already chosen: the upload form, and the
+    result of an upload with an answer refused and one answer saved."""
+    import io
+
+    import openpyxl
+
+    from survey.responses.workbook import ANSWER, KEY, TOKEN
+
+    download = page.request.get(f"{base}/responses/{response_id}/workbook.xlsx")
+    assert download.ok
+    book = openpyxl.load_workbook(io.BytesIO(download.body()))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2, max_col=TOKEN):
+            if row[KEY - 1].value == "p22.status":
+                row[ANSWER - 1].value = "Mostly"  # not an option: listed, not saved
+            elif row[KEY - 1].value == "p22.examples":
+                row[ANSWER - 1].value = "Written offline."
+    filled = io.BytesIO()
+    book.save(filled)
+    page.goto(f"{base}/responses/{response_id}/workbook")
+    audit.check(page, "work offline")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "answers.xlsx", "buffer": filled.getvalue(),
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.locator("form[enctype] button[type=submit]").click()
+    expect(page.get_by_text("Mostly").first).to_be_visible()
+    audit.check(page, "work offline, the upload's result")

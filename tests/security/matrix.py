@@ -173,6 +173,16 @@ MATRIX: dict[str, Row] = {
         {"GET": state_page(200, 200, 200, 200), "POST": state_page(302, 403, 403, 403)},
         body=lambda w: {"action": "invite", "role": "observer", "email": "", "display_name": ""}),
 
+    # Working offline: the workbook to download, the upload (an empty post: "choose a
+    # file", 422) and keeping one's version of a conflicting answer.
+    "responses.workbook_download": Row(response_args, {"GET": state_page(200, 200, 200, 200)},
+                                       html=False),
+    "responses.workbook_upload": Row(response_args, {"GET": state_page(200, 200, 403, 403),
+                                                     "POST": state_page(422, 422, 403, 403)}),
+    "responses.workbook_resolve": Row(
+        response_args, {"POST": state_page(302, 302, 403, 403)},
+        body=lambda w: {"key": "p21.status", "value": '"fully"', "token": ""}),
+
     # The national report.
     "reports.preview": Row(response_args, {"GET": state_page(200, 200, 200, 200)}),
     "reports.download": Row(response_args, {"GET": state_page(200, 200, 200, 200)}, html=False),
