@@ -33,7 +33,8 @@ def test_an_invitation_link_lets_the_user_choose_a_password_once(client, make_us
     assert not delivered.mailed
     page = client.get("/" + delivered.url.split("/", 3)[3])
     assert page.status_code == 200
-    assert "Kenya" in page_text(page)
+    assert ("You have been invited to the self-assessment as national focal point for Kenya."
+            in page_text(page))
     assert set_password_via(client, delivered.url).status_code == 302
     assert client.get("/dashboard").status_code == 302  # signed in
 
@@ -145,3 +146,13 @@ def test_names_lose_directional_overrides_and_keep_a_length_limit(make_user):
     with pytest.raises(DomainError, match="at most 200"):
         create_user("long@example.org", "n" * 201, Role.OBSERVER, state_by_code("KEN"),
                     actor=None)
+
+
+def test_the_invitation_greets_the_user_in_their_language_in_whole_sentences(client, make_user):
+    admin = make_user("admin")
+    _user, delivered = invite_user("nouvelle@example.org", "Nouvelle Personne", Role.OBSERVER,
+                                  state_by_code("FRA"), actor=admin)
+    db.session.commit()
+    page = client.get("/" + delivered.url.split("/", 3)[3], headers={"Accept-Language": "fr"})
+    assert "Bienvenue, Nouvelle Personne." in page_text(page)
+    assert " pour France." in page_text(page)
