@@ -191,7 +191,10 @@ def change_role(user: User, role: Role, state: State | None, *, actor: User) -> 
     if user.role is Role.ADMIN and role is not Role.ADMIN:
         _keep_one_admin(user)
     before = _user_snapshot(user)
+    states_shown = {user.state_id, state.id if state else None} - {None}
     user.role, user.state = role, state
+    if states_shown:
+        _count_as_change_to_responses(states_shown)
     if role is not Role.CONTRIBUTOR:
         db.session.execute(sa.delete(ContributorSection).where(
             ContributorSection.user_id == user.id))
@@ -199,6 +202,16 @@ def change_role(user: User, role: Role, state: State | None, *, actor: User) -> 
     db.session.flush()
     record_event("user.role_changed", "user", user.id, actor=actor,
                  state_id=user.state_id, before=before, after=_user_snapshot(user))
+
+
+def _count_as_change_to_responses(state_ids: set[int]) -> None:
+    """A report names the people who wrote it, with their roles: a new role is a change to
+    the responses of the States concerned, so that no stored report shows the old one."""
+    from survey.responses.models import Response  # responses build on accounts, not back
+
+    db.session.execute(sa.update(Response).where(Response.state_id.in_(state_ids))
+                       .values(revision=Response.revision + 1)
+                       .execution_options(synchronize_session=False))
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:

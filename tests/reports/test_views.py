@@ -139,3 +139,25 @@ def test_without_redis_the_progress_page_goes_to_the_download(client, login_as):
     reply = client.get(f"/responses/{response.id}/report/progress")
     assert reply.status_code == 302
     assert reply.headers["Location"].endswith(f"/responses/{response.id}/report.pdf")
+
+
+def test_a_new_role_is_not_hidden_by_a_stored_report(client, login_as, make_user):
+    """The annex names the people who wrote the report with their roles: after a role change
+    the next download is rendered again, not served from the store."""
+    from survey.auth.models import Role
+    from survey.auth.services import change_role
+    from tests.conftest import state_by_code
+
+    login_as("focal_point", "JPN")
+    writer = make_user("contributor", "JPN", name="Keiko Writer")
+    response = response_of("JPN")
+    with client.application.test_request_context("/"):
+        answer(response, writer, {"general.coordinating_institution": "Cabinet Office"})
+    db.session.commit()
+    before = pdf_text(client.get(f"/responses/{response.id}/report.pdf").get_data())
+    assert "Keiko Writer contributor" in before
+
+    change_role(writer, Role.OBSERVER, state_by_code("JPN"), actor=make_user("admin"))
+    db.session.commit()
+    after = pdf_text(client.get(f"/responses/{response.id}/report.pdf").get_data())
+    assert "Keiko Writer observer" in after
