@@ -328,8 +328,57 @@ def _floor_worker(session: Session) -> Callable[[], str | None]:
     return update
 
 
+def in_process(*, states: int = 12, rounds: int = 6, saves: int = 200,
+               out: Callable[[str], None] = print) -> dict[str, float]:
+    """CPU per save in one process, no server: the product's autosave against the floor's
+    endpoint, alternately, through the test client. Steadier than the load test for telling
+    whether a change to the save path helped (``python -m benchmarks.autosave --in-process``)."""
+    import gc
+
+    from benchmarks.floor_app import add_floor
+
+    with tempfile.TemporaryDirectory(prefix="autosave-cpu-") as tmp, \
+            dataset.PostgresDatabase(f"bench_cpu_{os.getpid()}") as database:
+        dataset.build(database.url, states=states, out=lambda *_: None)
+        app = dataset.make_app(database.url, Path(tmp))
+        add_floor(app)
+        plan = plan_clients(app)[0]
+        client, tokens, csrf = open_editor(app, plan)
+        bare = app.test_client()
+        key, count = plan.keys[0], iter(range(1, 10**9))
+
+        def product() -> None:
+            reply = client.post(f"/responses/{plan.response_id}/autosave", json={"changes": [
+                {"key": key, "value": f"{plan.texts[key]} {next(count)}",
+                 "base": tokens[key]}]}, headers={"X-CSRFToken": csrf})
+            tokens[key] = reply.json["saved"][key]
+
+        def floor() -> None:
+            bare.post(f"/_benchmark/floor/{plan.floor_answer_id}",
+                      json={"value": f"{plan.texts[key]} {next(count)}"}).close()
+
+        cpu: dict[str, list[float]] = {"product": [], "floor": []}
+        for _warm_up in range(50):
+            product()
+            floor()
+        for _round in range(rounds):
+            for name, call in (("product", product), ("floor", floor)):
+                gc.collect()
+                start = time.process_time()
+                for _save in range(saves):
+                    call()
+                cpu[name].append((time.process_time() - start) / saves * 1000)
+        app.extensions["survey.db"].engine.dispose()
+    result = {name: statistics.median(times) for name, times in cpu.items()}
+    out(f"CPU per request, median of {rounds} rounds of {saves}: product "
+        f"{result['product']:.2f} ms, floor {result['floor']:.2f} ms")
+    return result
+
+
 if __name__ == "__main__":
     import json
 
-    quick = "--quick" in sys.argv
-    print(json.dumps(run(quick=quick), indent=1, default=str))
+    if "--in-process" in sys.argv:
+        in_process()
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=1, default=str))
