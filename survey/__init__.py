@@ -114,6 +114,12 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
     if settings.REDIS_URL:
         _check_redis(settings.REDIS_URL)
+    elif settings.production:
+        # Not an error (one server works), but behind a load balancer each process would
+        # count sign-in attempts on its own, and reports would render in the web processes.
+        app.logger.warning(
+            "SURVEY_REDIS_URL is not set: rate limits are counted per process and reports "
+            "render in the web server's processes. Set it when several servers share the load.")
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

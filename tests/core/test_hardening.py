@@ -70,3 +70,14 @@ def test_an_overlong_login_field_is_a_message_not_a_crash(client):
                                            "password": "x"})
     assert response.status_code == 200
     assert "254" in page_text(response)
+
+
+def test_production_without_redis_says_what_it_means_for_several_servers(app, tmp_path,
+                                                                         caplog):
+    url = app.config["SURVEY"].DATABASE_URL
+    with caplog.at_level(logging.WARNING):
+        production = create_app(app_config(tmp_path, url, ENV="production", TESTING=False,
+                                           SECRET_KEY=TEST_SECRET_KEY))
+    production.extensions["survey.db"].engine.dispose()
+    assert any("SURVEY_REDIS_URL is not set: rate limits are counted per process"
+               in record.getMessage() for record in caplog.records)
