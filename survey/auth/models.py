@@ -45,6 +45,10 @@ class User(Base):
 
     state: Mapped[State | None] = relationship(lazy="joined")
     invited_by: Mapped[User | None] = relationship(remote_side=[id])
+    # A contributor's sections (none: every section). Loaded with the signed-in user, so that
+    # checking a right to edit costs no query (see auth.sessions.load_user).
+    assigned_sections: Mapped[list[ContributorSection]] = relationship(
+        viewonly=True, order_by="ContributorSection.section_key")
 
     __table_args__ = (
         sa.CheckConstraint("role = 'admin' OR state_id IS NOT NULL", name="state_required"),

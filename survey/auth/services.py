@@ -198,6 +198,7 @@ def change_role(user: User, role: Role, state: State | None, *, actor: User) -> 
     if role is not Role.CONTRIBUTOR:
         db.session.execute(sa.delete(ContributorSection).where(
             ContributorSection.user_id == user.id))
+        db.session.expire(user, ["assigned_sections"])
     end_all_sessions(user)  # the new rights apply from the next sign-in
     db.session.flush()
     record_event("user.role_changed", "user", user.id, actor=actor,

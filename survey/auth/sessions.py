@@ -70,10 +70,13 @@ def load_user(user_id: str) -> User | None:
     token = session.get("login_token")
     if not token:
         return None
-    # The user's State is loaded only where a page shows it (its id is on the user).
-    login_session = db.session.scalar(
+    # The user's State is loaded only where a page shows it (its id is on the user); a
+    # contributor's sections come in the same query (every edit checks them).
+    user_loader = joinedload(LoginSession.user)
+    login_session = db.session.scalars(
         sa.select(LoginSession).where(LoginSession.token_hash == _hash(token))
-        .options(joinedload(LoginSession.user).lazyload(User.state)))
+        .options(user_loader.lazyload(User.state),
+                 user_loader.joinedload(User.assigned_sections))).unique().one_or_none()
     if login_session is None or login_session.revoked_at is not None:
         return None
     user = login_session.user

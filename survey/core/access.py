@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
-from survey.auth.models import ContributorSection, Role, User
+from survey.auth.models import Role, User
 from survey.core.db import db
 from survey.responses.models import Response
 
@@ -50,9 +50,7 @@ def editable_section_keys(user: User) -> frozenset[str] | None:
     """The sections a contributor was assigned; None means every section."""
     if user.role is not Role.CONTRIBUTOR:
         return None
-    keys = frozenset(db.session.scalars(
-        sa.select(ContributorSection.section_key).where(ContributorSection.user_id == user.id)))
-    return keys or None
+    return frozenset(s.section_key for s in user.assigned_sections) or None
 
 
 def may_edit_section(user: User, section_key: str, parent_key: str | None = None) -> bool:

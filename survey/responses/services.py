@@ -288,7 +288,7 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
     outline = outline_for(response)
     outcome = SaveOutcome()
     cleaned: dict[str, tuple[Any, str]] = {}
-    # Asked once per section, not per answer (a contributor's assignment is a query).
+    # Asked once per section, not per answer.
     editable: dict[str, bool] = {}
     for change in changes:
         question = outline.questions_by_key.get(change.key)
@@ -595,6 +595,7 @@ def assign_sections(contributor: User, section_keys: Iterable[str], outline: Out
         ContributorSection.user_id == contributor.id))
     db.session.add_all(ContributorSection(user_id=contributor.id, section_key=k) for k in keys)
     db.session.flush()
+    db.session.expire(contributor, ["assigned_sections"])
     record_event("user.sections_assigned", "user", contributor.id, actor=actor,
                  state_id=contributor.state_id, before=before, after=keys)
     return keys

@@ -180,3 +180,30 @@ def test_an_autosave_of_one_answer_is_one_statement_on_postgresql(app, client, j
     assert services.answer_values(response)[key] == "Revised, line one.\nLine two."
     assert response.revision == revision_before + 1
     assert response.last_activity_by_id == focal_point.id
+
+
+def test_a_contributors_sections_cost_no_statement_of_their_own(app, client, login_as):
+    """The sections a contributor may edit come with the signed-in user: their autosave
+    sends as many statements as the focal point's."""
+    from survey.core.db import db
+    from tests.responses.helpers import save, tokens_on_page
+
+    contributor = login_as("contributor", "JPN")
+    response = response_of("JPN")
+    outline = outline_for(response)
+    services.assign_sections(contributor, ["general", "I"], outline, actor=contributor)
+    save(response, contributor, general__coordinating_institution="Ministry of Justice")
+    page = client.get(f"/responses/{response.id}/sections/general").get_data(as_text=True)
+    base = tokens_on_page(page)["general.coordinating_institution"]
+    url = f"/responses/{response.id}/autosave"
+
+    with statements(app) as sent:
+        reply = client.post(url, json={"changes": [{
+            "key": "general.coordinating_institution", "value": "Cabinet Office", "base": base}]})
+    assert reply.status_code == 200 and reply.json["saved"], reply.json
+    assert len(sent) == (3 if db.engine.dialect.name == "postgresql" else 6), \
+        "\n".join(s[:70] for s in sent)
+    # And the assignment still decides: a section not assigned is refused.
+    refused = client.post(url, json={"changes": [{
+        "key": "p40.examples", "value": "Not mine to write.", "base": "0:"}]})
+    assert refused.status_code == 409
