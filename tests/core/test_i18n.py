@@ -1,34 +1,11 @@
-"""The interface follows the user's language; Arabic reads right to left. Catalogs are
-only data: this test builds a tiny French one and sees the page use it."""
+"""The interface follows the user's language; Arabic reads right to left. (That each
+catalog is whole is tests/core/test_translations.py's part.)"""
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-
-from survey import create_app
-from tests.conftest import Client, app_config, page_text
+from tests.conftest import page_text
 
 
-def french_catalog(directory):
-    catalog = Catalog(locale="fr")
-    catalog.add("Sign in", "Se connecter")
-    catalog.add("E-mail address", "Adresse électronique")
-    target = directory / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as out:
-        write_mo(out, catalog)
-    return directory
-
-
-def test_the_page_speaks_the_browsers_language(app, tmp_path):
-    url = app.config["SURVEY"].DATABASE_URL
-    translated = create_app(app_config(
-        tmp_path, url, BABEL_TRANSLATION_DIRECTORIES=str(french_catalog(tmp_path / "tr"))))
-    translated.test_client_class = Client
-    try:
-        page = translated.test_client().get(
-            "/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
-    finally:
-        translated.extensions["survey.db"].engine.dispose()
+def test_the_page_speaks_the_browsers_language(client):
+    page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
     html = page.get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in html
     assert "Se connecter" in page_text(page) and "Adresse électronique" in page_text(page)
