@@ -315,6 +315,8 @@ def save_answers(response: Response, changes: Iterable[Change], *, actor: User,
             continue  # the user did not change this answer (a full-form post)
         # Without a base, the user can only have seen "no answer yet".
         pending[key] = (value, base[0] if base is not None else 0)
+    if not pending:
+        return outcome
     if len(pending) == 1 and _saves_in_one_statement(response):
         # Autosave's case. If this does not save it, the general path below finds out why.
         key, (value, base_revision) = next(iter(pending.items()))
