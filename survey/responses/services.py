@@ -471,12 +471,16 @@ def _conflict(key: str, yours: Any, current: Answer | None) -> Conflict:
 def _touch(response: Response, actor: User, now: datetime) -> None:
     """Record activity; a single SQL increment so concurrent saves never lose a revision."""
     if response.status is ResponseStatus.NOT_STARTED:
-        db.session.execute(sa.update(Response).where(Response.id == response.id)
-                           .values(status=ResponseStatus.IN_PROGRESS)
-                           .execution_options(synchronize_session=False))
-        record_event("response.started", "response", response.id, actor=actor,
-                     state_id=response.state_id, before={"status": "not_started"},
-                     after={"status": "in_progress"})
+        started = db.session.execute(
+            sa.update(Response)
+            # Only the first of two concurrent first saves starts it (and says so once).
+            .where(Response.id == response.id, Response.status == ResponseStatus.NOT_STARTED)
+            .values(status=ResponseStatus.IN_PROGRESS)
+            .execution_options(synchronize_session=False))
+        if started.rowcount == 1:
+            record_event("response.started", "response", response.id, actor=actor,
+                         state_id=response.state_id, before={"status": "not_started"},
+                         after={"status": "in_progress"})
     db.session.execute(_TOUCH_RESPONSE, {"response_id": response.id, "now": now,
                                          "actor_id": actor.id})
     db.session.expire(response)

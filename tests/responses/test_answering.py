@@ -205,3 +205,24 @@ def test_an_answer_flagged_for_review_shows_what_was_written(client, make_user):
     text = page_text(client.get(section_url(response)))
     assert "Please review: the questionnaire changed" in text
     assert "Your earlier answer: " in text and "Other" in text.split("Your earlier answer:")[1]
+
+
+def test_the_first_save_starts_the_response_once(make_user):
+    """Two first saves at once (the second still seeing "not started") start the response
+    once: one status change, one "response.started" in the audit trail."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    focal_point, contributor = make_user("focal_point", "JPN"), make_user("contributor", "JPN")
+    response = response_of("JPN")
+    assert response.status is ResponseStatus.NOT_STARTED
+    save(response, focal_point, p21__authorities="Ministry of Justice")
+    assert response.status is ResponseStatus.IN_PROGRESS
+    set_committed_value(response, "status", ResponseStatus.NOT_STARTED)  # a stale view
+    save(response, contributor, p22__authorities="National Police Agency")
+
+    started = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.started",
+        AuditEvent.object_id == str(response.id))).all()
+    assert [e.actor_id for e in started] == [focal_point.id]
+    assert response.status is ResponseStatus.IN_PROGRESS
+    assert response.last_activity_by_id == contributor.id
