@@ -5,6 +5,11 @@ for every paragraph that commits States to act the same set of questions, with t
 paragraph's own component actions as the options of ``pN.actions`` and one question for each
 international instrument the paragraph names. ``write_definition`` validates the result
 against the questionnaire schema and writes ``kyoto-2021.json`` next to this module.
+
+The generator's own wording (questions, help texts, option labels) is marked with ``N_``:
+the definition keeps the English, and the State's pages show it in the user's language
+(:mod:`survey.questionnaires.localized`). The declaration's text has no official
+translation here and stays English.
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ MIN_ACTION_WORDS = 3
 MAX_ACTION_WORDS = 30
 # A label cut at a comma keeps at least this many words, or it is cut elsewhere.
 MIN_COMMA_CUT = 15
+
+
+def N_(text: str) -> str:
+    """Mark the generator's fixed wording for translation (``pybabel extract -k N_``); the
+    definition stores it as written, in English."""
+    return text
 
 
 # --- Component actions ---------------------------------------------------------------------
@@ -392,7 +403,8 @@ class Instrument:
     """An international instrument the declaration names, as it asks States about it."""
 
     slug: str
-    # As it follows "the" in "To what extent does your State apply the ...?".
+    # As it follows "the" in INSTRUMENT_QUESTION; marked for translation (a translation
+    # carries its own article or case, as the question's translation needs it).
     name: str
     # What recognises it in a paragraph's text or footnotes.
     patterns: tuple[str, ...]
@@ -407,78 +419,84 @@ class Instrument:
         return text.replace(self.name, self.short_name) if self.short_name else text
 
 
-_UNTOC = "United Nations Convention against Transnational Organized Crime"
+_UNTOC = N_("United Nations Convention against Transnational Organized Crime")
 INSTRUMENTS = (
     Instrument("organized_crime_convention", _UNTOC,
                (r"Convention against Transnational Organized Crime", r"Organized Crime Convention"),
                short_name="Organized Crime Convention"),
-    Instrument("organized_crime_protocols", f"Protocols to the {_UNTOC}",
+    Instrument("organized_crime_protocols",
+               N_("Protocols to the United Nations Convention against Transnational Organized "
+                  "Crime"),
                (r"Organized Crime(?: Convention)? and the Protocols thereto",)),
     Instrument("smuggling_of_migrants_protocol",
-               "Protocol against the Smuggling of Migrants by Land, Sea and Air, supplementing "
-               f"the {_UNTOC}",
+               N_("Protocol against the Smuggling of Migrants by Land, Sea and Air, "
+                  "supplementing the United Nations Convention against Transnational Organized "
+                  "Crime"),
                (r"Protocol against the Smuggling of Migrants",)),
-    Instrument("convention_against_corruption", "United Nations Convention against Corruption",
+    Instrument("convention_against_corruption",
+               N_("United Nations Convention against Corruption"),
                (r"Convention against Corruption",), short_name="Convention against Corruption"),
-    Instrument("drug_control_conventions", "three international drug control conventions",
+    Instrument("drug_control_conventions", N_("three international drug control conventions"),
                (r"international drug control conventions",)),
     Instrument("counter_terrorism_instruments",
-               "international conventions and protocols related to counter-terrorism",
+               N_("international conventions and protocols related to counter-terrorism"),
                (r"conventions and protocols related to counter-terrorism",)),
     Instrument("global_counter_terrorism_strategy",
-               "United Nations Global Counter-Terrorism Strategy",
+               N_("United Nations Global Counter-Terrorism Strategy"),
                (r"Global Counter-Terrorism Strategy",)),
     Instrument("nelson_mandela_rules",
-               "United Nations Standard Minimum Rules for the Treatment of Prisoners "
-               "(the Nelson Mandela Rules)",
+               N_("United Nations Standard Minimum Rules for the Treatment of Prisoners "
+                  "(the Nelson Mandela Rules)"),
                (r"Nelson Mandela Rules", r"Standard Minimum Rules for the Treatment of Prisoners"),
                short_name="Nelson Mandela Rules"),
     Instrument("bangkok_rules",
-               "United Nations Rules for the Treatment of Women Prisoners and Non-custodial "
-               "Measures for Women Offenders (the Bangkok Rules)",
+               N_("United Nations Rules for the Treatment of Women Prisoners and Non-custodial "
+                  "Measures for Women Offenders (the Bangkok Rules)"),
                (r"Bangkok Rules", r"Rules for the Treatment of Women Prisoners"),
                short_name="Bangkok Rules"),
     Instrument("tokyo_rules",
-               "United Nations Standard Minimum Rules for Non-custodial Measures (the Tokyo Rules)",
+               N_("United Nations Standard Minimum Rules for Non-custodial Measures (the Tokyo "
+                  "Rules)"),
                (r"Tokyo Rules", r"Standard Minimum Rules for Non-custodial Measures"),
                short_name="Tokyo Rules"),
     Instrument("beijing_rules",
-               "United Nations Standard Minimum Rules for the Administration of Juvenile Justice "
-               "(the Beijing Rules)",
+               N_("United Nations Standard Minimum Rules for the Administration of Juvenile "
+                  "Justice (the Beijing Rules)"),
                (r"Beijing Rules", r"Rules for the Administration of Juvenile Justice"),
                short_name="Beijing Rules"),
-    Instrument("beijing_declaration", "Beijing Declaration and Platform for Action",
+    Instrument("beijing_declaration", N_("Beijing Declaration and Platform for Action"),
                (r"Beijing Declaration and Platform for Action",)),
-    Instrument("iccs", "International Classification of Crime for Statistical Purposes",
+    Instrument("iccs", N_("International Classification of Crime for Statistical Purposes"),
                (r"International Classification of Crime for Statistical Purposes",)),
     Instrument("legal_aid_principles",
-               "United Nations Principles and Guidelines on Access to Legal Aid in Criminal "
-               "Justice Systems",
+               N_("United Nations Principles and Guidelines on Access to Legal Aid in Criminal "
+                  "Justice Systems"),
                (r"Principles and Guidelines on Access to Legal Aid",)),
     Instrument("cites",
-               "Convention on International Trade in Endangered Species of Wild Fauna and Flora",
+               N_("Convention on International Trade in Endangered Species of Wild Fauna and "
+                  "Flora"),
                (r"Convention on International Trade in Endangered Species",)),
     Instrument("cultural_property_convention",
-               "Convention on the Means of Prohibiting and Preventing the Illicit Import, Export "
-               "and Transfer of Ownership of Cultural Property",
+               N_("Convention on the Means of Prohibiting and Preventing the Illicit Import, "
+                  "Export and Transfer of Ownership of Cultural Property"),
                (r"Convention on the Means of Prohibiting and Preventing the Illicit Import",)),
     Instrument("cultural_property_guidelines",
-               "International Guidelines for Crime Prevention and Criminal Justice Responses with "
-               "Respect to Trafficking in Cultural Property and Other Related Offences",
+               N_("International Guidelines for Crime Prevention and Criminal Justice Responses "
+                  "with Respect to Trafficking in Cultural Property and Other Related Offences"),
                (r"International Guidelines for Crime Prevention and Criminal Justice Responses "
                 r"with Respect to Trafficking in Cultural Property",)),
     # Paragraph 51 names these through its footnote 13.
     Instrument("independence_of_the_judiciary",
-               "Basic Principles on the Independence of the Judiciary",
+               N_("Basic Principles on the Independence of the Judiciary"),
                (r"Basic Principles on the Independence of the Judiciary",)),
-    Instrument("bangalore_principles", "Bangalore Principles of Judicial Conduct",
+    Instrument("bangalore_principles", N_("Bangalore Principles of Judicial Conduct"),
                (r"Bangalore Principles of Judicial Conduct",)),
-    Instrument("role_of_lawyers", "Basic Principles on the Role of Lawyers",
+    Instrument("role_of_lawyers", N_("Basic Principles on the Role of Lawyers"),
                (r"Basic Principles on the Role of Lawyers",)),
-    Instrument("role_of_prosecutors", "Guidelines on the Role of Prosecutors",
+    Instrument("role_of_prosecutors", N_("Guidelines on the Role of Prosecutors"),
                (r"Guidelines on the Role of Prosecutors",)),
     Instrument("istanbul_declaration",
-               "Istanbul Declaration on Transparency in the Judicial Process",
+               N_("Istanbul Declaration on Transparency in the Judicial Process"),
                (r"Istanbul Declaration on Transparency in the Judicial Process",)),
 )
 
@@ -494,46 +512,51 @@ def named_instruments(paragraph: Paragraph) -> list[Instrument]:
 # --- Questions -----------------------------------------------------------------------------
 
 IMPLEMENTATION_SCALE = (
-    ("fully", "Fully implemented"),
-    ("largely", "Largely implemented"),
-    ("partially", "Partially implemented"),
-    ("not_yet", "Not yet implemented"),
-    ("not_applicable", "Not applicable"),
+    ("fully", N_("Fully implemented")),
+    ("largely", N_("Largely implemented")),
+    ("partially", N_("Partially implemented")),
+    ("not_yet", N_("Not yet implemented")),
+    ("not_applicable", N_("Not applicable")),
 )
 # Statuses under which there are measures to describe.
 IMPLEMENTED = ("fully", "largely", "partially")
 CHALLENGES = (
-    ("coordination", "Inter-agency coordination"),
-    ("legislative_gaps", "Legislative gaps"),
-    ("capacity", "Limited human or technical capacity"),
-    ("resources", "Limited financial resources"),
-    ("priorities", "Competing priorities"),
-    ("awareness", "Limited awareness"),
-    ("data", "Data gaps"),
-    ("other", "Other"),
+    ("coordination", N_("Inter-agency coordination")),
+    ("legislative_gaps", N_("Legislative gaps")),
+    ("capacity", N_("Limited human or technical capacity")),
+    ("resources", N_("Limited financial resources")),
+    ("priorities", N_("Competing priorities")),
+    ("awareness", N_("Limited awareness")),
+    ("data", N_("Data gaps")),
+    ("other", N_("Other")),
 )
 ASSISTANCE = (
-    ("legislative", "Legislative drafting and advice"),
-    ("policy", "Policy or strategy development"),
-    ("training", "Training and capacity-building"),
-    ("institutional", "Institutional strengthening"),
-    ("data", "Data collection and statistics"),
-    ("technology", "Technology and equipment"),
-    ("cooperation", "International cooperation"),
-    ("good_practices", "Exchange of good practices"),
-    ("none", "None needed"),
+    ("legislative", N_("Legislative drafting and advice")),
+    ("policy", N_("Policy or strategy development")),
+    ("training", N_("Training and capacity-building")),
+    ("institutional", N_("Institutional strengthening")),
+    ("data", N_("Data collection and statistics")),
+    ("technology", N_("Technology and equipment")),
+    ("cooperation", N_("International cooperation")),
+    ("good_practices", N_("Exchange of good practices")),
+    ("none", N_("None needed")),
 )
 STAKEHOLDERS = (
-    ("government", "Government ministries and agencies"),
-    ("parliament", "Parliament"),
-    ("judiciary", "Judiciary"),
-    ("civil_society", "Civil society"),
-    ("academia", "Academia and the scientific community"),
-    ("private_sector", "Private sector"),
-    ("international_organizations", "International organizations"),
-    ("other", "Other"),
+    ("government", N_("Government ministries and agencies")),
+    ("parliament", N_("Parliament")),
+    ("judiciary", N_("Judiciary")),
+    ("civil_society", N_("Civil society")),
+    ("academia", N_("Academia and the scientific community")),
+    ("private_sector", N_("Private sector")),
+    ("international_organizations", N_("International organizations")),
+    ("other", N_("Other")),
 )
 EXECUTIVE_SUMMARY_LENGTH = 3500
+# Asked about each instrument a paragraph names; the name is an Instrument's.
+INSTRUMENT_QUESTION = N_("To what extent does your State apply the %(name)s?")
+# The titles of the parts the generator adds before the declaration's own sections.
+GENERAL_TITLE = N_("General information")
+DECLARATION_TITLE = N_("Commitments")
 
 
 def _question(
@@ -564,117 +587,141 @@ def general_questions() -> list[dict[str, Any]]:
     return [
         _question(
             "general.coordinating_institution", "text",
-            "Which institution coordinated the preparation of this self-assessment?",
-            "Give its full name and, where it belongs to a ministry, the ministry.",
+            N_("Which institution coordinated the preparation of this self-assessment?"),
+            N_("Give its full name and, where it belongs to a ministry, the ministry."),
             required=True),
         _question(
             "general.focal_point_contact", "long_text",
-            "Contact details of the national focal point",
-            "Name, title, email address and telephone number of the person the secretariat may "
-            "contact about this self-assessment.",
+            N_("Contact details of the national focal point"),
+            N_("Name, title, email address and telephone number of the person the secretariat may "
+               "contact about this self-assessment."),
             required=True),
         _question(
             "general.stakeholders", "multiple_choice",
-            "Which stakeholders contributed to this self-assessment?",
-            "In paragraph 10 of the Declaration, States undertook to engage in multi-stakeholder "
-            "partnerships with the private sector, civil society, academia and the scientific "
-            "community. Tick all that took part.",
+            N_("Which stakeholders contributed to this self-assessment?"),
+            N_("In paragraph 10 of the Declaration, States undertook to engage in "
+               "multi-stakeholder partnerships with the private sector, civil society, academia "
+               "and the scientific community. Tick all that took part."),
             options=STAKEHOLDERS),
         _question(
             "general.stakeholders_details", "long_text",
-            "Name the stakeholders consulted and describe their contribution.",
-            "For instance, the ministries and agencies on a steering group, or the organizations "
-            "that commented on a draft."),
+            N_("Name the stakeholders consulted and describe their contribution."),
+            N_("For instance, the ministries and agencies on a steering group, or the "
+               "organizations that commented on a draft.")),
         _question(
             "general.consultation_process", "long_text",
-            "Describe how this self-assessment was prepared.",
-            "Explain who drafted the answers, how stakeholders were consulted and how the answers "
-            "were validated before sign-off.",
+            N_("Describe how this self-assessment was prepared."),
+            N_("Explain who drafted the answers, how stakeholders were consulted and how the "
+               "answers were validated before sign-off."),
             required=True),
         _question(
             "general.executive_summary", "long_text",
-            "Executive summary",
-            "In at most 3,500 characters: the state of implementation, the main achievements and "
-            "challenges, and the priority needs for technical assistance.",
+            N_("Executive summary"),
+            N_("In at most 3,500 characters: the state of implementation, the main achievements "
+               "and challenges, and the priority needs for technical assistance."),
             required=True, max_length=EXECUTIVE_SUMMARY_LENGTH),
         _question(
             "general.priority_actions", "long_text",
-            "What are your State's priority actions to implement the Declaration in the coming "
-            "years?",
-            "List the actions planned, with the institutions responsible and the time frame "
-            "where known.",
+            N_("What are your State's priority actions to implement the Declaration in the coming "
+               "years?"),
+            N_("List the actions planned, with the institutions responsible and the time frame "
+               "where known."),
             required=True),
     ]
 
 
 def paragraph_questions(paragraph: Paragraph) -> list[dict[str, Any]]:
     """The questions on one actionable paragraph, keyed ``p<number>.<name>``."""
-    key = f"p{paragraph.number}"
-    actions = [(f"a{n}", label) for n, label in enumerate(component_actions(paragraph), 1)]
+    return _questions_on(f"p{paragraph.number}", component_actions(paragraph),
+                         named_instruments(paragraph))
+
+
+def _questions_on(key: str, action_labels: list[str],
+                  instruments: list[Instrument]) -> list[dict[str, Any]]:
+    actions = [(f"a{n}", label) for n, label in enumerate(action_labels, 1)]
     return [
         _question(
             f"{key}.status", "single_choice",
-            "To what extent has your State implemented this paragraph?",
-            "Assess the paragraph as a whole, including each of the actions listed below. Choose "
-            "“Not applicable” only where the paragraph cannot concern your State, and explain "
-            "why under challenges.",
+            N_("To what extent has your State implemented this paragraph?"),
+            N_("Assess the paragraph as a whole, including each of the actions listed below. "
+               "Choose “Not applicable” only where the paragraph cannot concern your State, and "
+               "explain why under challenges."),
             required=True, options=IMPLEMENTATION_SCALE),
         _question(
             f"{key}.actions", "multiple_choice",
-            "Which of the following has your State done?",
-            "Tick each action your State has taken, by legislation, policy or practice. The "
-            "actions are those of the paragraph's text; for anything else, tick “Other” and "
-            "describe it in the measures.",
-            options=[*actions, ("other", "Other")]),
+            N_("Which of the following has your State done?"),
+            N_("Tick each action your State has taken, by legislation, policy or practice. The "
+               "actions are those of the paragraph's text; for anything else, tick “Other” and "
+               "describe it in the measures."),
+            options=[*actions, ("other", N_("Other"))]),
         _question(
             f"{key}.measures", "long_text",
-            "Describe the legislative, policy, institutional and other measures taken, citing the "
-            "laws and provisions.",
-            "Cite each law, regulation or policy by its title, number and date, and the articles "
-            "or sections that give effect to the paragraph. Where a text is online, for instance "
-            "in the SHERLOC portal, give the link rather than attaching a copy. Answers given to "
-            "the review mechanisms of the Organized Crime Convention or the Convention against "
-            "Corruption may be reused.",
+            N_("Describe the legislative, policy, institutional and other measures taken, "
+               "citing the laws and provisions."),
+            N_("Cite each law, regulation or policy by its title, number and date, and the "
+               "articles or sections that give effect to the paragraph. Where a text is online, "
+               "for instance in the SHERLOC portal, give the link rather than attaching a copy. "
+               "Answers given to the review mechanisms of the Organized Crime Convention or the "
+               "Convention against Corruption may be reused."),
             required=True, condition={"question": f"{key}.status", "in": list(IMPLEMENTED)}),
         _question(
             f"{key}.authorities", "text",
-            "Which authorities and institutions are competent?",
-            "Name the ministries, agencies, courts or other bodies responsible for the measures, "
-            "and the one that coordinates them, if any."),
+            N_("Which authorities and institutions are competent?"),
+            N_("Name the ministries, agencies, courts or other bodies responsible for the "
+               "measures, and the one that coordinates them, if any.")),
         _question(
             f"{key}.examples", "long_text",
-            "Provide examples of implementation: cases, statistics, good practices.",
-            "Provide examples of the successful implementation of the measures: court or "
-            "administrative cases, statistics (with the year and the source), evaluations, or "
-            "good practices other States could learn from."),
+            N_("Provide examples of implementation: cases, statistics, good practices."),
+            N_("Provide examples of the successful implementation of the measures: court or "
+               "administrative cases, statistics (with the year and the source), evaluations, or "
+               "good practices other States could learn from.")),
         *(
             _question(
                 f"{key}.instruments.{instrument.slug}", "single_choice",
-                f"To what extent does your State apply the {instrument.name}?",
-                "Consider the provisions that bear on this paragraph and cite, in the measures, "
-                "the national laws that give effect to them. Where your State is not a party to "
-                "a treaty, or does not apply a standard, explain why under challenges.",
+                INSTRUMENT_QUESTION % {"name": instrument.name},
+                N_("Consider the provisions that bear on this paragraph and cite, in the measures, "
+                   "the national laws that give effect to them. Where your State is not a party to "
+                   "a treaty, or does not apply a standard, explain why under challenges."),
                 options=IMPLEMENTATION_SCALE)
-            for instrument in named_instruments(paragraph)
+            for instrument in instruments
         ),
         _question(
             f"{key}.challenges", "multiple_choice",
-            "What challenges has your State faced in implementing this paragraph?",
-            "Tick all that apply.",
+            N_("What challenges has your State faced in implementing this paragraph?"),
+            N_("Tick all that apply."),
             options=CHALLENGES),
         _question(
             f"{key}.challenges_details", "long_text",
-            "Describe the challenges and any steps taken to overcome them."),
+            N_("Describe the challenges and any steps taken to overcome them.")),
         _question(
             f"{key}.assistance", "multiple_choice",
-            "What technical assistance would help your State implement this paragraph?",
-            "Tick all that apply. The needs reported help UNODC and other providers plan their "
-            "technical assistance.",
+            N_("What technical assistance would help your State implement this paragraph?"),
+            N_("Tick all that apply. The needs reported help UNODC and other providers plan their "
+               "technical assistance."),
             options=ASSISTANCE),
         _question(
             f"{key}.assistance_details", "long_text",
-            "Describe the assistance needed, and any assistance already received and from whom."),
+            N_("Describe the assistance needed, and any assistance already received and from "
+               "whom.")),
     ]
+
+
+def standard_wording() -> dict[str, tuple[str, dict[str, str]]]:
+    """The fixed texts a generated version stores (what ``N_`` marks), by their English as
+    stored: each with the message to translate and the messages to put in its placeholders
+    (an instrument question: INSTRUMENT_QUESTION and the instrument's name). The component
+    actions come from the declaration's text and are not among them."""
+    wording: dict[str, tuple[str, dict[str, str]]] = {
+        INSTRUMENT_QUESTION % {"name": i.name}: (INSTRUMENT_QUESTION, {"name": i.name})
+        for i in INSTRUMENTS}
+    questions = [*general_questions(), *_questions_on("p0", [], list(INSTRUMENTS))]
+    texts = [GENERAL_TITLE, DECLARATION_TITLE]
+    for question in questions:
+        texts += [question["label"], question["help"], *(o["label"] for o in question["options"])]
+    for text in texts:
+        if text:
+            wording.setdefault(text, (text, {}))
+    return wording
 
 
 # --- The definition ------------------------------------------------------------------------
@@ -718,8 +765,9 @@ def write_definition(path: Path | None = None) -> Path:
 
 def _sections(declaration: Declaration) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = [
-        {"key": "general", "title": "General information", "kind": "general", "subsections": []},
-        {"key": "declaration", "title": "Commitments", "kind": "declaration", "subsections": []},
+        {"key": "general", "title": GENERAL_TITLE, "kind": "general", "subsections": []},
+        {"key": "declaration", "title": DECLARATION_TITLE, "kind": "declaration",
+         "subsections": []},
     ]
     operative = [s for s in declaration.sections if s.kind == "operative"]
     for index, section in enumerate(operative):

@@ -38,6 +38,7 @@ from survey.core.labels import label
 from survey.questionnaires.models import Question, QuestionType
 from survey.responses.models import ResponseStatus
 from survey.states.models import ParticipantKind, RegionalGroup
+from survey.states.services import alphabetical_key, state_name
 
 
 class CheckboxesField(SelectMultipleField):
@@ -61,6 +62,12 @@ class SearchForm(FlaskForm):
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Choices for a select field from (value, label) pairs."""
     return [SelectChoice(value, label_text) for value, label_text in pairs]
+
+
+def state_choices(states: Iterable[Any]) -> list[tuple[str, str]]:
+    """(code, name in the interface language) of each State, in alphabetical order."""
+    return sorted(((s.code, state_name(s)) for s in states),
+                  key=lambda choice: alphabetical_key(choice[1]))
 
 
 def enum_choices(enum_class: Iterable[Any], blank: Any = None) -> list[SelectChoice]:
@@ -315,8 +322,7 @@ class UserFilterForm(SearchForm):
 
     def __init__(self, states: Iterable[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.state.choices = options([("", _l("Any State"))] + [(s.code, s.name)
-                                                                  for s in states])
+        self.state.choices = options([("", _l("Any State")), *state_choices(states)])
         self.role.choices = _role_choices(_l("Any role"))
 
 
@@ -328,8 +334,7 @@ class _RoleAndState(FlaskForm):
     def __init__(self, states: Iterable[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = _role_choices()
-        self.state.choices = options([("", _l("— (the secretariat)"))] + [
-            (s.code, s.name) for s in states])
+        self.state.choices = options([("", _l("— (the secretariat)")), *state_choices(states)])
 
     def validate_state(self, field: Field) -> None:
         if self.role.data == Role.ADMIN.value and field.data:
@@ -366,8 +371,7 @@ class AuditFilterForm(SearchForm):
     def __init__(self, states: Iterable[Any], object_types: Iterable[str], *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.state.choices = options([("", _l("Any State"))] + [(s.code, s.name)
-                                                                  for s in states])
+        self.state.choices = options([("", _l("Any State")), *state_choices(states)])
         self.object_type.choices = options([("", _l("Any object"))] + [
             (t, t.replace("_", " ")) for t in object_types])
 

@@ -23,6 +23,7 @@ from survey.cycles.services import answered_clause
 from survey.questionnaires.outline import Outline, outline_of
 from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import ParticipantKind, RegionalGroup, State
+from survey.states.services import alphabetical_key, state_name
 
 # Statuses in the order of the work, for sorting and for the chart.
 STATUS_ORDER: tuple[ResponseStatus, ...] = (
@@ -146,18 +147,19 @@ def status_counts(rows: Iterable[StateProgress]) -> list[tuple[ResponseStatus, i
 def filter_and_sort(rows: Sequence[StateProgress], *, status: ResponseStatus | None = None,
                     group: RegionalGroup | None = None, sort: str = "name",
                     descending: bool = False) -> list[StateProgress]:
-    """The rows matching the filters, sorted (ties by name)."""
+    """The rows matching the filters, sorted (ties by name in the interface language)."""
     chosen = [r for r in rows if (status is None or r.status is status)
               and (group is None or r.regional_group is group)]
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    names = {r.code: alphabetical_key(state_name(r)) for r in chosen}  # as the page shows them
     keys = {
-        "name": lambda r: (r.name,),
+        "name": lambda r: (names[r.code],),
         "code": lambda r: (r.code,),
-        "group": lambda r: (r.regional_group.value, r.name),
-        "status": lambda r: (order[r.status], r.name),
-        "progress": lambda r: (r.percent, r.required_answered, r.name),
+        "group": lambda r: (r.regional_group.value, names[r.code]),
+        "status": lambda r: (order[r.status], names[r.code]),
+        "progress": lambda r: (r.percent, r.required_answered, names[r.code]),
         # Never active sorts as the oldest activity.
         "activity": lambda r: (r.last_activity_at is not None,
-                               r.last_activity_at or datetime.min, r.name),
+                               r.last_activity_at or datetime.min, names[r.code]),
     }
     return sorted(chosen, key=keys.get(sort, keys["name"]), reverse=descending)

@@ -31,6 +31,7 @@ from survey.reports import pdf
 from survey.reports.charts import BarRow, Category, stacked_bar_svg
 from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import RegionalGroup, State
+from survey.states.services import alphabetical_key, localized_name
 
 STATUS_VALUES = ("fully", "largely", "partially", "not_yet", "not_applicable")
 UNANSWERED = "unanswered"
@@ -230,8 +231,10 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         categories=categories, sections=tuple(sections), overall_chart=overall,
         groups=tuple((label(g), group_sizes[g]) for g in present),
         assistance=tuple(assistance),
-        signed_off=tuple(SignedOffState(r[3], r[4], label(r[5]), label(r[1]), r[2])
-                         for r in rows if r[1] in FINAL_STATUSES),
+        signed_off=tuple(sorted(
+            (SignedOffState(r[3], localized_name(r[3], r[4], locale), label(r[5]), label(r[1]),
+                            r[2]) for r in rows if r[1] in FINAL_STATUSES),
+            key=lambda state: alphabetical_key(state.name))),
         page_label=(before, middle, after))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,15 +27,16 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 from werkzeug import Response as HttpResponse
 from werkzeug.routing import BuildError
 
 from survey.admin import forms
 from survey.admin import services as admin_services
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
-from survey.admin.synthesis import render_synthesis, synthesis_filename
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
 from survey.core.audit import AuditEvent
@@ -42,8 +44,11 @@ from survey.core.db import db
 from survey.core.errors import DomainError, render_error
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
+from survey.exports import jobs as export_jobs
+from survey.exports import stored
 from survey.exports.documents import iter_json_chunks
-from survey.exports.tabular import XLSX_MIMETYPE, export_file_name, iter_csv_chunks, write_xlsx
+from survey.exports.models import ExportKind, StoredExport
+from survey.exports.tabular import export_file_name, iter_csv_chunks
 from survey.questionnaires import editing
 from survey.questionnaires.models import (
     Paragraph,
@@ -55,12 +60,15 @@ from survey.questionnaires.models import (
 )
 from survey.questionnaires.outline import outline_of
 from survey.questionnaires.services import dump_definition, export_definition
+from survey.reports.jobs import redis_connection
+from survey.reports.national import current_locale
 from survey.reports.pdf import PdfRenderError, RenderTimeout
 from survey.responses import services as answering
 from survey.responses.forms import section_form
 from survey.responses.models import Response, ResponseStatus
 from survey.responses.services import answer_token
 from survey.states.models import ParticipantKind, RegionalGroup, State
+from survey.states.services import alphabetical_key, localized_name, state_name
 
 log = logging.getLogger(__name__)
 
@@ -647,20 +655,11 @@ def export_csv(cycle_id: int) -> HttpResponse:
 
 
 @bp.route("/cycles/<int:cycle_id>/answers.xlsx")
-def export_xlsx(cycle_id: int) -> HttpResponse:
+def export_xlsx(cycle_id: int) -> Any:
     """Every answer of the cycle as a workbook: a sheet per section, States, questions."""
     cycle = _cycle_or_404(cycle_id)
     log.info("XLSX export of cycle %s by user %s", cycle.slug, current_user.id)
-    # The workbook goes to a temporary file, not memory; the file goes when it is sent.
-    file = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
-    try:
-        write_xlsx(cycle, file)
-        file.seek(0)
-    except BaseException:
-        file.close()
-        raise
-    return send_file(file, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=export_file_name(cycle, "xlsx"))
+    return _stored_file(cycle, ExportKind.XLSX)
 
 
 @bp.route("/cycles/<int:cycle_id>/answers.json")
@@ -688,9 +687,56 @@ def synthesis(cycle_id: int) -> Any:
     """The global synthesis of the cycle as a PDF (signed-off responses; ?scope=all for
     every response)."""
     cycle = _cycle_or_404(cycle_id)
-    final_only = request.args.get("scope") != "all"
+    kind = (ExportKind.SYNTHESIS_ALL if request.args.get("scope") == "all"
+            else ExportKind.SYNTHESIS_FINAL)
+    log.info("Synthesis (%s) of cycle %s by user %s", kind.value, cycle.slug, current_user.id)
+    return _stored_file(cycle, kind)
+
+
+# The workbook and the synthesis take tens of seconds for all States: each is stored while
+# the cycle's data is unchanged (survey.exports.stored) and, where Redis is configured, made
+# by a worker while a progress page waits (survey.exports.jobs), as national reports are.
+
+EXPORT_REFRESH_SECONDS = 3
+EXPORT_KINDS = "any(xlsx, synthesis_final, synthesis_all)"  # ExportKind's values
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+
+
+def _export_download_url(cycle: ReportingCycle, kind: ExportKind,
+                         export_id: int | None = None) -> str:
+    """The file's address: with ``export_id``, that stored file (while it is kept)."""
+    args: dict[str, Any] = {} if export_id is None else {"file": export_id}
+    if kind is ExportKind.XLSX:
+        return url_for("admin.export_xlsx", cycle_id=cycle.id, **args)
+    if kind is ExportKind.SYNTHESIS_ALL:
+        args["scope"] = "all"
+    return url_for("admin.synthesis", cycle_id=cycle.id, **args)
+
+
+def _stored_file(cycle: ReportingCycle, kind: ExportKind) -> Any:
+    """The file asked for with ``?file=`` or stored for the data as it is now; else one a
+    worker makes (to its progress page), or, without Redis, one made and stored now."""
+    locale = current_locale()
+    asked = request.args.get("file", type=int)
+    chosen = stored.stored_export(cycle, kind, asked) if asked is not None else None
+    if chosen is not None:
+        return _send_export(cycle, chosen)
+    fingerprint = stored.fingerprint(cycle, kind, locale)
+    existing = stored.find_export(cycle, kind, locale, fingerprint)
+    if existing is not None:
+        return _send_export(cycle, existing)
+    connection = redis_connection()
+    if connection is not None:
+        try:
+            export_jobs.request_export(cycle, kind, locale, fingerprint, connection,
+                                       requested_by_id=current_user.id)
+        except RedisError:
+            log.exception("export: cannot reach Redis; making the file in the request")
+        else:
+            return redirect(url_for("admin.export_progress", cycle_id=cycle.id,
+                                    kind=kind.value, fingerprint=fingerprint), 303)
     try:
-        rendered = render_synthesis(cycle, final_only=final_only)
+        made = stored.export_for_download(cycle, kind, locale, requested_by_id=current_user.id)
     except RenderTimeout:
         log.exception("synthesis of cycle %s took too long", cycle.slug)
         return render_error(503, _("Preparing the synthesis took too long. Try again in a "
@@ -698,10 +744,65 @@ def synthesis(cycle_id: int) -> Any:
     except PdfRenderError:
         log.exception("synthesis of cycle %s failed", cycle.slug)
         return render_error(500)
-    sent = send_file(io.BytesIO(rendered.data), mimetype="application/pdf", as_attachment=True,
-                     download_name=synthesis_filename(cycle, final_only), max_age=0)
-    sent.headers["X-Report-Pages"] = str(rendered.page_count)
+    return _send_export(cycle, made)
+
+
+def _send_export(cycle: ReportingCycle, export: StoredExport) -> HttpResponse:
+    sent = send_file(io.BytesIO(export.data), mimetype=stored.mimetype(export.kind),
+                     as_attachment=True, download_name=stored.file_name(cycle, export.kind),
+                     max_age=0)
+    if export.page_count is not None:
+        sent.headers["X-Report-Pages"] = str(export.page_count)
     return sent
+
+
+def _export_or_404(cycle_id: int, kind: str,
+                   fingerprint: str) -> tuple[ReportingCycle, ExportKind]:
+    if not _FINGERPRINT.fullmatch(fingerprint):
+        abort(404)
+    return _cycle_or_404(cycle_id), ExportKind(kind)
+
+
+@bp.route(f"/cycles/<int:cycle_id>/exports/<{EXPORT_KINDS}:kind>/<fingerprint>")
+def export_progress(cycle_id: int, kind: str, fingerprint: str) -> Any:
+    """Wait for a file a worker is making; then offer it."""
+    cycle, export_kind = _export_or_404(cycle_id, kind, fingerprint)
+    connection = redis_connection()
+    if connection is None:
+        return redirect(_export_download_url(cycle, export_kind))
+    state = export_jobs.export_state(cycle, export_kind, current_locale(), fingerprint,
+                                     connection)
+    if state.status == "missing":  # forgotten meanwhile: the file of the data as it is now
+        return redirect(_export_download_url(cycle, export_kind), 303)
+    return render_template(
+        "admin/export_progress.html", cycle=cycle, kind=export_kind, state=state,
+        fingerprint=fingerprint, refresh_seconds=EXPORT_REFRESH_SECONDS,
+        download_url=_export_download_url(cycle, export_kind, state.export_id))
+
+
+@bp.route(f"/cycles/<int:cycle_id>/exports/<{EXPORT_KINDS}:kind>/<fingerprint>/status")
+def export_status(cycle_id: int, kind: str, fingerprint: str) -> HttpResponse:
+    """Where the file stands, as JSON, for the progress page's script."""
+    cycle, export_kind = _export_or_404(cycle_id, kind, fingerprint)
+    state = export_jobs.export_state(cycle, export_kind, current_locale(), fingerprint,
+                                     redis_connection())
+    body = state.as_json()
+    body["download_url"] = _export_download_url(cycle, export_kind, state.export_id)
+    return jsonify(body)
+
+
+@bp.route(f"/cycles/<int:cycle_id>/exports/<{EXPORT_KINDS}:kind>/<fingerprint>/retry",
+          methods=["POST"])
+def export_retry(cycle_id: int, kind: str, fingerprint: str) -> HttpResponse:
+    """Ask again for a file whose making failed."""
+    cycle, export_kind = _export_or_404(cycle_id, kind, fingerprint)
+    connection = redis_connection()
+    if connection is not None:
+        export_jobs.forget_failure(cycle, export_kind, current_locale(), fingerprint,
+                                   connection)
+    log.info("%s export of cycle %s asked for again by user %s", export_kind.value, cycle.slug,
+             current_user.id)
+    return redirect(_export_download_url(cycle, export_kind), 303)
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -750,7 +851,8 @@ def accept(response_id: int) -> HttpResponse:
     except DomainError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("The response of %(state)s is accepted.", state=response.state.name), "success")
+        flash(_("The response of %(state)s is accepted.", state=state_name(response.state)),
+              "success")
     return redirect(url_for("admin.review", response_id=response.id))
 
 
@@ -767,7 +869,7 @@ def return_for_revision(response_id: int) -> Any:
         flash(str(exc), "error")
     else:
         flash(_("The response has been returned to %(state)s with your comment.",
-                state=response.state.name), "success")
+                state=state_name(response.state)), "success")
     return redirect(url_for("admin.review", response_id=response.id))
 
 
@@ -784,7 +886,7 @@ def extend_deadline(response_id: int) -> Any:
         form.extended_until.errors = [*form.extended_until.errors, str(exc)]
         return _review_page(response, deadline_form=form), 422
     if form.extended_until.data:
-        flash(_("%(state)s may edit until %(day)s.", state=response.state.name,
+        flash(_("%(state)s may edit until %(day)s.", state=state_name(response.state),
                 day=form.extended_until.data.isoformat()), "success")
     else:
         flash(_("The extension has been removed."), "success")
@@ -811,7 +913,7 @@ def states() -> str:
             query = query.where(State.regional_group == RegionalGroup(form.group.data))
         if form.kind.data:
             query = query.where(State.kind == ParticipantKind(form.kind.data))
-    shown = db.session.scalars(query).all()
+    shown = sorted(db.session.scalars(query), key=lambda s: alphabetical_key(state_name(s)))
     cycle = cycles.current_cycle()
     response_ids = dict(db.session.execute(sa.select(Response.state_id, Response.id).where(
         Response.cycle_id == cycle.id)).all()) if cycle else {}
@@ -827,8 +929,12 @@ def _like(text: str) -> str:
 def new_state() -> Any:
     """Add a participant (an observer State, another participant)."""
     form = forms.ParticipantForm()
+    locale = str(get_locale())
+    candidates = [(code, localized_name(code, name, locale))
+                  for code, name in admin_services.candidate_countries()]
     form.code.choices = forms.options([("", _("Choose…"))] + [
-        (code, f"{name} ({code})") for code, name in admin_services.candidate_countries()])
+        (code, f"{name} ({code})")
+        for code, name in sorted(candidates, key=lambda c: alphabetical_key(c[1]))])
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("admin/state_form.html", form=form), status
@@ -840,7 +946,7 @@ def new_state() -> Any:
     except DomainError as exc:
         form.code.errors = [*form.code.errors, str(exc)]
         return _invalid("admin/state_form.html", form=form)
-    flash(_("%(name)s takes part now.", name=state.name), "success")
+    flash(_("%(name)s takes part now.", name=state_name(state)), "success")
     return redirect(url_for("admin.states", q=state.code))
 
 

@@ -7,8 +7,10 @@ from datetime import date, datetime
 from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from survey.config import LANGUAGES
+from survey.states.services import state_name
 
 # Each language's own name, shown in the language menu whatever the current language.
 LANGUAGE_NAMES = {
@@ -36,6 +38,25 @@ def text_direction() -> str:
     return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
 
 
+def lang_attrs(lang: str | None) -> Markup:
+    """` lang="en"` (with ` dir="ltr"` on a right-to-left page) for an element whose text is
+    not in the page's language, such as the declaration's English on a French page; nothing
+    when it is (WCAG 2.1 SC 3.1.2, language of parts)."""
+    page = str(get_locale() or "en")
+    if not lang or lang == page:
+        return Markup("")
+    direction = "rtl" if lang in RIGHT_TO_LEFT else "ltr"
+    if direction == text_direction():
+        return Markup(' lang="{}"').format(lang)
+    return Markup(' lang="{}" dir="{}"').format(lang, direction)
+
+
+def lang_span(text: str, lang: str | None) -> Markup:
+    """The text, escaped, in a ``<span>`` with its language if that is not the page's."""
+    attrs = lang_attrs(lang)
+    return Markup("<span{}>{}</span>").format(attrs, text) if attrs else escape(text)
+
+
 def when(moment: datetime | None) -> str:
     """A moment as users read it everywhere: local format, 24-hour clock, in UTC."""
     if moment is None:
@@ -50,6 +71,9 @@ def day(value: date | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(day)
+    app.add_template_global(lang_attrs)
+    app.add_template_global(lang_span)
+    app.add_template_filter(state_name)
     @app.context_processor
     def language_context() -> dict:
         return {

@@ -30,7 +30,13 @@ from survey.questionnaires.models import (
     Section,
     VersionStatus,
 )
-from survey.questionnaires.outline import Option, Outline, QuestionItem, outline_of
+from survey.questionnaires.outline import (
+    SOURCE_LANGUAGE,
+    Option,
+    Outline,
+    QuestionItem,
+    outline_of,
+)
 from survey.responses.models import Answer, Response
 from survey.states.models import State
 
@@ -327,6 +333,10 @@ class EarlierAnswer:
     text: str  # the value as read: option labels, lists joined with "; "
     updated_at: datetime
     updated_by: str | None
+    label_lang: str = SOURCE_LANGUAGE
+    # The language of ``text`` when it is option labels (as stored); None when it is the
+    # respondent's own words.
+    text_lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -426,12 +436,16 @@ def stale_answers(response: Response, outline: Outline | None = None) -> StaleAn
         section = (outline.sections_by_key[current.section_key].title if current
                    else old.section_title if old else None)
         # The earlier wording names options the current version may have dropped.
+        asked = old or current
         return EarlierAnswer(key=key, label=label, paragraph_number=paragraph,
                              section_title=section,
                              section_key=(outline.top_level(current.section_key).key
                                           if current else None), value=value,
-                             text=value_text(old or current, value), updated_at=updated_at,
-                             updated_by=by)
+                             text=value_text(asked, value), updated_at=updated_at,
+                             updated_by=by,
+                             label_lang=current.label_lang if current else SOURCE_LANGUAGE,
+                             text_lang=SOURCE_LANGUAGE if asked and asked.type.is_choice
+                             else None)
 
     order = _reading_order(outline, earlier)
     retired, flagged = [], []

@@ -3,6 +3,10 @@
 Pages, progress, reports and exports all read the questionnaire through an
 :class:`Outline`. A published version never changes, so its outline is built once per
 process (three queries) and kept; drafts are read afresh every time.
+
+A version's texts are in English (SOURCE_LANGUAGE); the States' pages show
+:func:`survey.questionnaires.localized.localized` outlines, in which each text carries the
+language it is in.
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ from survey.questionnaires.models import (
     VersionStatus,
 )
 
+# The language of the texts a version stores: the declaration's, and its questions'.
+SOURCE_LANGUAGE = "en"
+
 
 @dataclass(frozen=True)
 class Option:
     value: str
     label: str
+    lang: str = SOURCE_LANGUAGE  # the label's language
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class QuestionItem:
     max_length: int | None
     section_key: str
     paragraph_number: int | None
+    label_lang: str = SOURCE_LANGUAGE
+    help_lang: str = SOURCE_LANGUAGE
 
     @property
     def is_choice(self) -> bool:
@@ -55,10 +65,14 @@ class QuestionItem:
         return tuple(option.value for option in self.options)
 
     def option_label(self, value: str) -> str:
+        return self.option(value).label
+
+    def option(self, value: str) -> Option:
+        """The option of this value (one named by the value itself if none is offered)."""
         for option in self.options:
             if option.value == value:
-                return option.label
-        return value
+                return option
+        return Option(value, value)
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         """Whether the question is asked, given the other answers (its condition)."""
@@ -87,6 +101,11 @@ class ParagraphItem:
     def anchor(self) -> str:
         return f"p{self.number}"
 
+    @property
+    def lang(self) -> str:
+        """The language of its text and footnotes: the declaration has no other here."""
+        return SOURCE_LANGUAGE
+
 
 @dataclass(frozen=True)
 class SectionItem:
@@ -99,6 +118,7 @@ class SectionItem:
     # Questions not tied to a paragraph (the general part).
     own_questions: tuple[QuestionItem, ...]
     subsections: tuple[SectionItem, ...] = ()
+    title_lang: str = SOURCE_LANGUAGE
 
     def all_paragraphs(self) -> Iterator[ParagraphItem]:
         yield from self.paragraphs
@@ -132,6 +152,10 @@ class Outline:
     sections_by_key: Mapping[str, SectionItem] = field(repr=False)
     questions_by_key: Mapping[str, QuestionItem] = field(repr=False)
     paragraphs_by_number: Mapping[int, ParagraphItem] = field(repr=False)
+    # Its translations by language, made once (survey.questionnaires.localized); a copy made
+    # with dataclasses.replace starts without any.
+    translations: dict[str, Outline] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def answerable_sections(self) -> list[SectionItem]:
         """The top-level sections that have questions, in order (what States fill in)."""

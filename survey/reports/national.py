@@ -33,13 +33,22 @@ from survey.core.audit import AuditEvent
 from survey.core.db import db, utcnow
 from survey.core.i18n import RIGHT_TO_LEFT
 from survey.core.labels import label
+from survey.questionnaires import localized as localization
 from survey.questionnaires.models import QuestionType
-from survey.questionnaires.outline import Outline, ParagraphItem, QuestionItem, SectionItem
+from survey.questionnaires.outline import (
+    SOURCE_LANGUAGE,
+    Option,
+    Outline,
+    ParagraphItem,
+    QuestionItem,
+    SectionItem,
+)
 from survey.reports import pdf
 from survey.reports.charts import BarRow, Category, stacked_bar_svg, watermark_svg
 from survey.reports.models import RenderedReport
 from survey.responses.models import Response, ResponseStatus
 from survey.responses.services import answer_values, is_answered, outline_for
+from survey.states.services import state_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "reports"
@@ -72,6 +81,9 @@ _ZERO_WIDTH_SPACE = "\u200b"
 
 
 # --- what the document shows ----------------------------------------------------------
+#
+# Texts from the questionnaire carry their language (``*_lang``, Option.lang) so that the
+# English ones are marked as such; "" is the report's own language.
 
 @dataclass(frozen=True)
 class Entry:
@@ -80,8 +92,10 @@ class Entry:
     title: str
     kind: str  # "text", "list", "value", "missing" (not answered), "not_asked"
     paragraphs: tuple[str, ...] = ()
-    items: tuple[str, ...] = ()
+    items: tuple[Option, ...] = ()  # the options chosen
     value: str = ""
+    title_lang: str = ""
+    value_lang: str = ""
 
     @property
     def answered(self) -> bool:
@@ -98,6 +112,8 @@ class ParagraphReport:
     status_label: str
     entries: tuple[Entry, ...]
     instruments: tuple[Entry, ...]
+    status_lang: str = ""
+    lang: str = SOURCE_LANGUAGE  # of the text and footnotes
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,7 @@ class SectionReport:
     number_label: str  # "I", "I.2", or "" for unnumbered parts
     paragraphs: tuple[ParagraphReport, ...]
     subsections: tuple[SectionReport, ...] = ()
+    title_lang: str = SOURCE_LANGUAGE
 
     def all_paragraphs(self) -> Iterable[ParagraphReport]:
         yield from self.paragraphs
@@ -120,6 +137,7 @@ class StatusRow:
     label: str
     anchor: str
     counts: tuple[int, ...]  # in the order of NationalReport.status_categories
+    lang: str = ""
 
     @property
     def total(self) -> int:
@@ -130,7 +148,7 @@ class StatusRow:
 class AssistanceRow:
     number: int
     anchor: str
-    needs: tuple[str, ...]
+    needs: tuple[Option, ...]
 
 
 @dataclass(frozen=True)
@@ -163,11 +181,12 @@ class NationalReport:
     status_rows: tuple[StatusRow, ...]
     status_totals: tuple[int, ...]
     chart: Markup
-    top_challenges: tuple[tuple[str, int], ...]
-    top_assistance: tuple[tuple[str, int], ...]
+    top_challenges: tuple[tuple[Option, int], ...]
+    top_assistance: tuple[tuple[Option, int], ...]
     assistance_rows: tuple[AssistanceRow, ...]
     contributors: tuple[Contributor, ...]
     page_label: tuple[str, str, str] = field(default=("", "", ""))
+    status_langs: Mapping[str, str] = field(default_factory=dict)  # by category key
 
     @property
     def author(self) -> str:
@@ -190,19 +209,28 @@ def _add_breaks(match: re.Match[str]) -> str:
 def entry_for(question: QuestionItem, value: Any, values: Mapping[str, Any],
               title: str | None = None) -> Entry:
     """How an answer prints; unanswered questions say so rather than disappear."""
-    title = str(title or FIELD_TITLES.get(_field_of(question.key), question.label))
+    title_lang = ""
+    if title is None:
+        title = FIELD_TITLES.get(_field_of(question.key))
+        if title is None:
+            title, title_lang = question.label, question.label_lang
+    title = str(title)
     if not is_answered(value):
         if not question.applies(values):
-            return Entry(title, "not_asked", value=_("Not asked, given an earlier answer"))
-        return Entry(title, "missing", value=_("Not answered"))
+            return Entry(title, "not_asked", value=_("Not asked, given an earlier answer"),
+                         title_lang=title_lang)
+        return Entry(title, "missing", value=_("Not answered"), title_lang=title_lang)
     if question.type is QuestionType.MULTIPLE_CHOICE:
         chosen = value if isinstance(value, list) else [value]
-        return Entry(title, "list", items=tuple(question.option_label(str(v)) for v in chosen))
+        return Entry(title, "list", items=tuple(question.option(str(v)) for v in chosen),
+                     title_lang=title_lang)
     if question.type is QuestionType.SINGLE_CHOICE:
-        return Entry(title, "value", value=question.option_label(str(value)))
+        option = question.option(str(value))
+        return Entry(title, "value", value=option.label, title_lang=title_lang,
+                     value_lang=option.lang)
     if question.type in (QuestionType.NUMBER, QuestionType.DATE):
-        return Entry(title, "value", value=str(value))
-    return Entry(title, "text", paragraphs=text_paragraphs(str(value)))
+        return Entry(title, "value", value=str(value), title_lang=title_lang)
+    return Entry(title, "text", paragraphs=text_paragraphs(str(value)), title_lang=title_lang)
 
 
 def _field_of(key: str) -> str:
@@ -217,7 +245,7 @@ def _status_of(paragraph: ParagraphItem, values: Mapping[str, Any]) -> str:
 
 
 def _paragraph_report(paragraph: ParagraphItem, values: Mapping[str, Any],
-                      status_labels: Mapping[str, str]) -> ParagraphReport:
+                      status_labels: Mapping[str, Option]) -> ParagraphReport:
     entries, instruments = [], []
     for question in paragraph.questions:
         field_name = _field_of(question.key)
@@ -225,15 +253,16 @@ def _paragraph_report(paragraph: ParagraphItem, values: Mapping[str, Any],
             continue
         value = values.get(question.key)
         if field_name == "instruments":
-            instruments.append(entry_for(question, value, values, title=question.label))
+            instruments.append(entry_for(question, value, values))
         else:
             entries.append(entry_for(question, value, values))
     status = _status_of(paragraph, values)
     return ParagraphReport(
         number=paragraph.number, anchor=paragraph.anchor,
         text=text_paragraphs(paragraph.text), footnotes=paragraph.footnotes,
-        status=status, status_label=status_labels[status],
-        entries=tuple(entries), instruments=tuple(instruments))
+        status=status, status_label=status_labels[status].label,
+        entries=tuple(entries), instruments=tuple(instruments),
+        status_lang=status_labels[status].lang, lang=paragraph.lang)
 
 
 def _section_number(section: SectionItem) -> str:
@@ -241,7 +270,7 @@ def _section_number(section: SectionItem) -> str:
 
 
 def _section_report(section: SectionItem, values: Mapping[str, Any],
-                    status_labels: Mapping[str, str]) -> SectionReport:
+                    status_labels: Mapping[str, Option]) -> SectionReport:
     return SectionReport(
         key=section.key, title=section.title, anchor=section.anchor,
         number_label=_section_number(section),
@@ -249,18 +278,19 @@ def _section_report(section: SectionItem, values: Mapping[str, Any],
                          for p in section.paragraphs if p.actionable),
         subsections=tuple(s for s in (_section_report(sub, values, status_labels)
                                       for sub in section.subsections)
-                          if next(iter(s.all_paragraphs()), None) is not None))
+                          if next(iter(s.all_paragraphs()), None) is not None),
+        title_lang=section.title_lang)
 
 
-def _status_labels(outline: Outline) -> dict[str, str]:
+def _status_labels(outline: Outline) -> dict[str, Option]:
     """The scale's labels as the questionnaire words them (any status question will do)."""
-    labels = {UNANSWERED: _("Not answered")}
+    labels = {UNANSWERED: Option(UNANSWERED, _("Not answered"), lang="")}
     for question in outline.questions_by_key.values():
         if question.key.endswith(".status") and question.is_choice:
-            labels.update({o.value: o.label for o in question.options})
+            labels.update({o.value: o for o in question.options})
             break
     for value in STATUS_VALUES:
-        labels.setdefault(value, value.replace("_", " ").capitalize())
+        labels.setdefault(value, Option(value, value.replace("_", " ").capitalize()))
     return labels
 
 
@@ -273,9 +303,9 @@ def _general_entry(outline: Outline, values: Mapping[str, Any], key: str,
 
 
 def _option_counts(outline: Outline, values: Mapping[str, Any], field_name: str,
-                   ignore: Iterable[str] = ()) -> list[tuple[str, int]]:
+                   ignore: Iterable[str] = ()) -> list[tuple[Option, int]]:
     counts: Counter[str] = Counter()
-    labels: dict[str, str] = {}
+    labels: dict[str, Option] = {}
     ignored = set(ignore)
     for paragraph in outline.paragraphs_by_number.values():
         question = outline.questions_by_key.get(f"p{paragraph.number}.{field_name}")
@@ -285,7 +315,7 @@ def _option_counts(outline: Outline, values: Mapping[str, Any], field_name: str,
         for value in chosen:
             if value not in ignored:
                 counts[value] += 1
-                labels[value] = question.option_label(value)
+                labels[value] = question.option(value)
     return [(labels[value], n) for value, n in counts.most_common()]
 
 
@@ -311,17 +341,17 @@ def _contributors(response: Response) -> tuple[Contributor, ...]:
 
 def build_report(response: Response, *, generated_at: datetime | None = None) -> NationalReport:
     """Everything the national report shows, read in a handful of queries."""
-    outline = outline_for(response)
+    locale = str(get_locale() or "en")
+    outline = localization.localized(outline_for(response), locale)
     values = answer_values(response)
     status_labels = _status_labels(outline)
-    locale = str(get_locale() or "en")
 
     sections = tuple(
         report for report in (_section_report(s, values, status_labels)
                               for s in outline.sections if s.kind.value != "general")
         if next(iter(report.all_paragraphs()), None) is not None)
 
-    categories = tuple(Category(value, status_labels[value])
+    categories = tuple(Category(value, status_labels[value].label)
                        for value in (*STATUS_VALUES, UNANSWERED))
     rows = []
     for section in sections:
@@ -329,7 +359,8 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
         row_label = f"{section.number_label}. {section.title}" if section.number_label \
             else section.title
         rows.append(StatusRow(row_label, section.anchor,
-                              tuple(counts.get(c.key, 0) for c in categories)))
+                              tuple(counts.get(c.key, 0) for c in categories),
+                              lang=section.title_lang))
     totals = tuple(sum(row.counts[i] for row in rows) for i in range(len(categories)))
     chart = stacked_bar_svg(
         [BarRow(row.label, row.counts) for row in rows], categories,
@@ -343,7 +374,7 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
         for paragraph in section.all_paragraphs():
             question = outline.questions_by_key.get(f"p{paragraph.number}.assistance")
             chosen = values.get(question.key) if question else None
-            needs = tuple(question.option_label(v) for v in chosen or () if v != "none") \
+            needs = tuple(question.option(v) for v in chosen or () if v != "none") \
                 if isinstance(chosen, list) else ()
             if needs:
                 assistance_rows.append(AssistanceRow(paragraph.number, paragraph.anchor, needs))
@@ -356,7 +387,7 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
     middle, _sep, after = rest.partition("\x01")
     return NationalReport(
         title=_("National self-assessment on the implementation of the Kyoto Declaration"),
-        state_name=response.state.name, state_code=response.state.code,
+        state_name=state_name(response.state), state_code=response.state.code,
         cycle_name=response.cycle.name, cycle_slug=response.cycle.slug,
         status_label=label(response.status),
         is_draft=response.status not in FINAL_STATUSES,
@@ -388,6 +419,7 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
         assistance_rows=tuple(assistance_rows),
         contributors=_contributors(response),
         page_label=(before, middle, after),
+        status_langs={value: option.lang for value, option in status_labels.items()},
     )
 
 
@@ -448,6 +480,9 @@ def template_version() -> str:
     digest = hashlib.sha256()
     files = sorted(TEMPLATE_DIR.rglob("*.html"))
     files += [STYLESHEET, *sorted(Path(__file__).parent.glob("*.py"))]
+    # The questionnaire's wording in each language (survey.questionnaires.localized).
+    files += [Path(localization.__file__),
+              *sorted((PROJECT_ROOT / "survey" / "translations").rglob("*.mo"))]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import csv
+import functools
+import gettext
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import pycountry
 import sqlalchemy as sa
+from flask_babel import get_locale
 
 from survey.core.db import db
 from survey.states.models import ParticipantKind, RegionalGroup, State
@@ -30,6 +35,93 @@ def display_name(code: str) -> str:
     name = country.name
     match = re.fullmatch(r"(?P<short>[^,]+), (?:The )?(?P<qualifier>.+ of(?: the)?)", name)
     return f"{match['qualifier']} {match['short']}" if match else name
+
+
+# pycountry's ISO 3166-1 catalog for each interface language but English.
+CATALOGS = {"ar": "ar", "es": "es", "fr": "fr", "ru": "ru", "zh": "zh_CN"}
+
+# Where pycountry's catalog does not give a State's name as it reads in that language (an
+# index form, an outdated, misspelt or missing translation), the name the UN uses.
+NAME_CORRECTIONS = {
+    ("ar", "BOL"): "دولة بوليفيا المتعددة القوميات",
+    ("ar", "CIV"): "كوت ديفوار",
+    ("ar", "TUR"): "تركيا",
+    ("ar", "VAT"): "الكرسي الرسولي (دولة مدينة الفاتيكان)",
+    ("ar", "VEN"): "جمهورية فنزويلا البوليفارية",
+    ("es", "BOL"): "Estado Plurinacional de Bolivia",
+    ("es", "CIV"): "Côte d'Ivoire",
+    ("es", "COM"): "Comoras",
+    ("es", "LAO"): "República Democrática Popular Lao",
+    ("es", "SYR"): "República Árabe Siria",
+    ("fr", "LAO"): "République démocratique populaire lao",
+    ("fr", "PRK"): "République populaire démocratique de Corée",
+    ("fr", "PSE"): "État de Palestine",
+    ("fr", "RUS"): "Fédération de Russie",
+    ("fr", "SLB"): "Îles Salomon",
+    ("fr", "SYR"): "République arabe syrienne",
+    ("ru", "USA"): "Соединённые Штаты Америки",
+    ("zh", "BOL"): "多民族玻利维亚国",
+}
+
+
+def localized_name(code: str, name: str, locale: str | None) -> str:
+    """A State's name as it reads in an interface language.
+
+    :param code: the State's ISO 3166-1 alpha-3 code
+    :param name: its stored name, returned as it is unless it is still pycountry's English
+        name for the code (a name an administrator gave is never replaced)
+    :param locale: "fr", "zh", ...; English, None or a language without a catalog gives
+        ``name``
+    """
+    language = (locale or "en").split("_")[0]
+    if language not in CATALOGS or _names("en").get(code) != name:
+        return name
+    return _names(language)[code]
+
+
+def state_name(state: Any) -> str:
+    """The name of a State (or of any row with its ``code`` and ``name``) in the current
+    language; templates say ``state | state_name``."""
+    return localized_name(state.code, state.name, str(get_locale() or "en"))
+
+
+def alphabetical_key(name: str) -> str:
+    """A sort key that puts names in alphabetical order in any of the languages written with
+    accents: case and accents aside ("États-Unis" with the E's)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c)).casefold()
+
+
+@functools.cache
+def _names(language: str) -> dict[str, str]:
+    """Every ISO 3166-1 country's name in ``language``, by alpha-3 code (built once)."""
+    if language == "en":
+        return {c.alpha_3: display_name(c.alpha_3) for c in pycountry.countries}
+    catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR,
+                                  languages=[CATALOGS[language]])
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        name = catalog.gettext(country.name)
+        if display_name(country.alpha_3) != country.name:  # "Korea, Republic of"
+            official = getattr(country, "official_name", None)
+            translated = catalog.gettext(official) if official else None
+            name = translated if translated and translated != official else _reading_order(name)
+        # Russian official names carry stress marks ("Респу́блика"), not written in text.
+        name = unicodedata.normalize("NFC", name).replace("\u0301", "")
+        names[country.alpha_3] = NAME_CORRECTIONS.get((language, country.alpha_3), name)
+    return names
+
+
+def _reading_order(name: str) -> str:
+    """A translated index form in reading order: "Corée, République de" becomes "République
+    de Corée"; the Arabic catalog gives the whole name after the comma."""
+    short, comma, rest = name.partition("، ")
+    if comma:
+        return rest
+    short, comma, rest = name.partition(", ")
+    if not comma:
+        return name
+    return rest + short if rest.endswith(("'", "’")) else f"{rest} {short}"
 
 
 def member_states() -> list[MemberState]:

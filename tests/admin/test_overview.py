@@ -116,3 +116,14 @@ def test_submitted_and_accepted_states_are_counted(client, admin, make_user):
     counts = dict(overview.status_counts(rows.values()))
     assert counts[response.status] == 1
     assert "Submitted 1" in page_text(client.get("/admin/"))
+
+
+def test_in_french_the_overview_names_and_sorts_the_states_in_french(client, admin):
+    admin.locale = "fr"
+    db.session.commit()
+    html = client.get("/admin/?group=western_european_others").get_data(as_text=True)
+    assert ">Allemagne</a>" in html and ">Germany</a>" not in html
+    assert 'aria-label="Allemagne\u00a0: réponse donnée à 0 des ' in html
+    names = re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a>', html)
+    assert names.index("Allemagne") < names.index("Autriche") < names.index("Espagne") \
+        < names.index("États-Unis") < names.index("Royaume-Uni")

@@ -27,6 +27,17 @@ def test_the_193_member_states_with_their_groups(client, admin):
     assert "1 participant" in page_text(client.get("/admin/states?q=jpn"))
 
 
+def test_in_arabic_the_participants_and_the_state_choices_are_named_in_arabic(client, admin):
+    admin.locale = "ar"
+    db.session.commit()
+    assert "اليابان JPN" in page_text(client.get("/admin/states"))
+    for url in ("/admin/users", "/admin/users/invite"):
+        html = client.get(url).get_data(as_text=True)
+        assert '<option value="JPN">اليابان</option>' in html and "Japan" not in html, url
+    new = client.get("/admin/states/new").get_data(as_text=True)
+    assert '<option value="PSE">دولة فلسطين (PSE)</option>' in new
+
+
 def test_adding_an_observer_state_gives_it_a_response_in_the_open_cycle(client, admin):
     form = client.get("/admin/states/new").get_data(as_text=True)
     assert '<option value="PSE">State of Palestine (PSE)</option>' in form

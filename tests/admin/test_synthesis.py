@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from survey.admin.synthesis import build_synthesis
@@ -65,6 +66,16 @@ def test_the_synthesis_counts_signed_off_responses(make_user):
     by_number = {p.number: p.counts for s in everyone.sections for p in s.paragraphs}
     assert by_number[22] == (1, 1, 1, 0, 0, 190)
     assert "legislative" in {n.value for n in everyone.assistance}
+
+
+def test_the_synthesis_names_the_states_in_its_language(app, make_user):
+    for code in ("JPN", "EGY", "DEU"):
+        submitted(code, make_user, {"p22.status": "fully", "p22.measures": "Act"})
+    with app.test_request_context("/"), force_locale("fr"):
+        synthesis = build_synthesis(current_cycle())
+    assert [s.name for s in synthesis.signed_off] == ["Allemagne", "Égypte", "Japon"]
+    assert [s.name for s in build_synthesis(current_cycle()).signed_off] == [
+        "Egypt", "Germany", "Japan"]
 
 
 def test_the_synthesis_pdf(client, admin, make_user):

@@ -155,4 +155,4 @@ def test_the_invitation_greets_the_user_in_their_language_in_whole_sentences(cli
     db.session.commit()
     page = client.get("/" + delivered.url.split("/", 3)[3], headers={"Accept-Language": "fr"})
     assert "Bienvenue, Nouvelle Personne." in page_text(page)
-    assert " pour France." in page_text(page)
+    assert "en qualité de" in page_text(page) and "(France)." in page_text(page)

@@ -21,7 +21,8 @@ from tests.conftest import page_text
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "survey" / "translations"
 TRANSLATED = sorted(set(LANGUAGES) - {"en"})
-README_EXTRACT = "pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output"
+README_EXTRACT = ("pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location "
+                  "--sort-output")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%|\{\w*\}")
 
 
@@ -42,7 +43,7 @@ def test_the_template_lists_every_string_marked_for_translation():
               for message in extract_from_dir(
                   str(ROOT), method_map, options_map,
                   keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-                            "_l": None})}
+                            "_l": None, "N_": None})}
     marked.discard("")
     missing, stale = marked - template_ids(), template_ids() - marked
     assert not missing and not stale, (

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask_babel import force_locale
 
+from survey.core.db import db
 from survey.reports.national import (
     build_report,
     render_report,
@@ -178,3 +179,19 @@ def test_preview_shows_the_same_content(client, login_as, make_user):
     assert "This is a draft" in text
     html = page.get_data(as_text=True)
     assert 'role="img"' in html and "<caption>" in html
+
+
+def test_the_report_names_the_state_in_the_readers_language(client, login_as):
+    user = login_as("focal_point", "DEU")
+    user.locale = "fr"
+    db.session.commit()
+    response = response_of("DEU")
+
+    preview = page_text(client.get(f"/responses/{response.id}/report"))
+    assert "Auto-évaluation nationale" in preview
+    assert "Allemagne" in preview and "Germany" not in preview
+
+    data = client.get(f"/responses/{response.id}/report.pdf").get_data()
+    text = pdf_text(data)
+    assert "Allemagne (DEU)" in text and "Germany" not in text
+    assert "Allemagne" in pdf_reader(data).metadata.author

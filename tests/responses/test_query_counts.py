@@ -96,6 +96,21 @@ def test_the_largest_section_takes_as_few_queries_as_the_smallest(app, client, j
     assert len(large) <= MOST_STATEMENTS, "\n\n".join(large)
 
 
+def test_a_section_in_another_language_takes_no_more_queries(app, client, japan):
+    """The questionnaire's translation is made from the outline kept in memory."""
+    response, (focal_point, *_others) = japan
+    largest, _smallest = sections_by_size(response)
+    url = f"/responses/{response.id}/sections/{largest}"
+    english = statements_for(app, client, url)
+
+    focal_point.locale = "fr"
+    db.session.commit()
+    french = statements_for(app, client, url)
+
+    assert "Pleinement mis en œuvre" in client.get(url).get_data(as_text=True)
+    assert len(french) == len(english), "\n\n".join(french)
+
+
 def doubled_section(definition: dict, section_key: str) -> dict:
     """The definition with a copy of every paragraph of one section added to it (numbered
     after the last paragraph, with their own question keys)."""
