@@ -340,17 +340,18 @@ def restore_command(file) -> None:
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Render reports queued by the web servers (needs SURVEY_REDIS_URL)."""
+    """Render reports and make exports queued by the web servers (needs SURVEY_REDIS_URL)."""
     from redis.exceptions import RedisError
 
-    from survey.reports.jobs import QUEUE_NAME, run_worker
+    from survey.reports.jobs import WORKER_QUEUES, run_worker
 
     app = _create_app()
     if not app.config["SURVEY"].REDIS_URL:
         raise click.ClickException(
             "SURVEY_REDIS_URL is not set: without Redis, reports render in the web process")
     with app.app_context():
-        click.echo(f"Rendering reports from the queue “{QUEUE_NAME}” (Ctrl+C to stop).")
+        queues = ", ".join(f"“{name}”" for name in WORKER_QUEUES)
+        click.echo(f"Rendering reports and exports from the queues {queues} (Ctrl+C to stop).")
         try:
             run_worker(app, burst=burst)
         except RedisError as exc:

@@ -42,8 +42,8 @@ class Settings:
         None, "SQLAlchemy URL. Default: an SQLite file in the instance folder. "
         "For PostgreSQL: postgresql+psycopg://user:password@host/dbname.")
     REDIS_URL: str | None = _setting(
-        None, "redis://host:port/db. When set, reports render in RQ workers and rate limits "
-        "are shared between app servers.")
+        None, "redis://host:port/db. When set, reports and a cycle's workbook and synthesis "
+        "are made by RQ workers, and rate limits are shared between app servers.")
     INSTANCE_PATH: str | None = _setting(
         None, "Folder for the SQLite database and the development secret key.")
     BASE_URL: str | None = _setting(
@@ -77,9 +77,11 @@ class Settings:
     SMTP_STARTTLS: bool = _setting(False, "Upgrade the mail connection with STARTTLS.")
     MAIL_FROM: str = _setting("kyoto-survey@localhost", "Sender address of the mails.")
     REPORT_TIMEOUT_SECONDS: int = _setting(
-        120, "A report that takes longer to render is abandoned with a clear message.", minimum=5)
+        120, "A report (or, in a worker, a cycle's workbook or synthesis) that takes longer "
+        "to make is abandoned with a clear message.", minimum=5)
     REPORT_MEMORY_MB: int = _setting(
-        1024, "Memory limit of a report-rendering worker job.", minimum=128)
+        1024, "Memory limit of a worker job (a report, a cycle's workbook or synthesis).",
+        minimum=128)
     PROXY_COUNT: int = _setting(
         0, "Number of reverse proxies (load balancers) in front of the app whose "
         "X-Forwarded-* headers are trusted.", minimum=0)

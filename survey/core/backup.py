@@ -3,8 +3,8 @@
 ``write_backup`` streams table by table, so memory does not grow with the data;
 ``restore_backup`` loads a file into an empty database at the same schema revision.
 Password hashes are left out unless asked for (restored users then set a new password
-through a reset link). Login sessions and rendered PDFs are not kept: they are
-recreated on use.
+through a reset link). Login sessions, rendered PDFs and stored export files are not
+kept: they are recreated on use.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from survey.core.db import UTCDateTime, utcnow
 from survey.models import Base
 
 BACKUP_FORMAT = 1
-# Recreated on use, so not worth keeping: who is signed in, and cached PDFs.
-SKIPPED_TABLES = frozenset({"login_sessions", "rendered_reports"})
+# Recreated on use, so not worth keeping: who is signed in, cached PDFs and exports.
+SKIPPED_TABLES = frozenset({"login_sessions", "rendered_reports", "stored_exports"})
 BATCH = 1000
 
 

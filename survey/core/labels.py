@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from survey.auth.models import Role
 from survey.cycles.models import CycleStatus
+from survey.exports.models import ExportKind
 from survey.questionnaires.models import QuestionType, SectionKind, VersionStatus
 from survey.responses.models import ResponseStatus
 from survey.states.models import ParticipantKind, RegionalGroup
@@ -49,6 +50,10 @@ LABELS: dict[enum.Enum, object] = {
     ParticipantKind.MEMBER_STATE: _l("Member State"),
     ParticipantKind.OBSERVER_STATE: _l("Non-member observer State"),
     ParticipantKind.OTHER: _l("Other participant"),
+    ExportKind.XLSX: _l("All answers (Excel workbook: a sheet per section, States, questions)"),
+    ExportKind.SYNTHESIS_FINAL: _l("Synthesis of the submitted responses (PDF)"),
+    ExportKind.SYNTHESIS_ALL: _l("Synthesis of all responses, including those not yet "
+                                 "submitted (PDF)"),
 }
 
 

@@ -5,7 +5,9 @@ progress; a worker (``survey worker``) renders the PDF in a forked work horse, w
 ``REPORT_TIMEOUT_SECONDS`` (RQ's job timeout) and ``REPORT_MEMORY_MB`` (an address-space
 limit set in the horse only), and stores it in ``rendered_reports``, where any app
 server finds it. A job's id names the response's revision, the language and the
-templates' version, so asking twice for the same report never renders it twice.
+templates' version, so asking twice for the same report never renders it twice. The same
+worker makes the secretariat's exports of a cycle, from the ``exports`` queue, once the
+reports waiting are done (survey.exports.jobs).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from survey.responses.models import Response
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "reports"
+# The queues ``survey worker`` takes jobs from, most urgent first: a State waiting for its
+# report goes before the secretariat's exports of a whole cycle (survey.exports.jobs).
+WORKER_QUEUES = (QUEUE_NAME, "exports")
 RESULT_TTL = 600  # seconds a finished job is remembered (the PDF itself is in the DB)
 FAILURE_TTL = 3600  # seconds a failed job is remembered, so the page can say why
 
@@ -92,18 +97,31 @@ def report_state(response: Response, locale: str, connection: Redis) -> ReportSt
     if status is JobStatus.FINISHED:
         # Finished, yet not stored for this revision: the answers changed meanwhile.
         return None
-    reason = (job.meta or {}).get("failure")
-    if reason is None:  # the work horse died before the job could say why
-        result = job.latest_result()
-        reason = "timeout" if result and "JobTimeoutException" in (result.exc_string or "") \
-            else "error"
-    if reason == "timeout":
+    if failure_reason(job) == "timeout":
         message = _("Preparing the report took too long and was stopped. Please try again "
                     "later; if it happens again, tell the secretariat.")
     else:
         message = _("The report could not be prepared. Please try again; if it happens "
                     "again, tell the secretariat.")
     return ReportState("failed", message, reference=job.id)
+
+
+def failure_reason(job: Job) -> str:
+    """Why a failed job failed: "timeout", "memory" or "error"."""
+    reason = (job.meta or {}).get("failure")
+    if reason is None:  # the work horse died before the job could say why
+        result = job.latest_result()
+        reason = "timeout" if result and "JobTimeoutException" in (result.exc_string or "") \
+            else "error"
+    return reason
+
+
+def note_failure(job: Job | None, exc: BaseException) -> None:
+    """Record in the running job why it fails, for its progress page to say."""
+    if job is not None:
+        job.meta["failure"] = "timeout" if type(exc).__name__ == "JobTimeoutException" \
+            else "memory" if isinstance(exc, MemoryError) else "error"
+        job.save_meta()
 
 
 def request_report(response: Response, locale: str, connection: Redis) -> ReportState:
@@ -154,10 +172,7 @@ def render_report_job(response_id: int, locale: str) -> dict[str, Any]:
         return result
     except BaseException as exc:
         db.session.rollback()
-        if job is not None:
-            job.meta["failure"] = "timeout" if type(exc).__name__ == "JobTimeoutException" \
-                else "memory" if isinstance(exc, MemoryError) else "error"
-            job.save_meta()
+        note_failure(job, exc)
         log.exception("report job %s failed", job.id if job else "-")
         raise
     finally:
@@ -180,7 +195,8 @@ class ReportWorker(Worker):
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
-    """Process the ``reports`` queue until stopped (or until empty, with ``burst``).
+    """Process the ``reports`` and ``exports`` queues (:data:`WORKER_QUEUES`) until stopped
+    (or until empty, with ``burst``).
 
     :raises RedisError: Redis cannot be reached
     """
@@ -188,11 +204,12 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
     if connection is None:
         raise RuntimeError("SURVEY_REDIS_URL is not set: reports render in the web process")
     connection.ping()
-    worker = ReportWorker([report_queue(connection)], connection=connection)
+    worker = ReportWorker([Queue(name, connection=connection) for name in WORKER_QUEUES],
+                          connection=connection)
     worker.memory_mb = app.config["SURVEY"].REPORT_MEMORY_MB
     return worker.work(burst=burst, with_scheduler=False)
 
 
-__all__ = ["QUEUE_NAME", "ReportState", "ReportWorker", "redis_connection",
-           "render_report_job", "report_state", "request_report", "retry_report",
-           "run_worker"]
+__all__ = ["QUEUE_NAME", "WORKER_QUEUES", "ReportState", "ReportWorker", "failure_reason",
+           "note_failure", "redis_connection", "render_report_job", "report_state",
+           "request_report", "retry_report", "run_worker"]

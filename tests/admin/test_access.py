@@ -15,7 +15,7 @@ def admin_urls(app) -> list[tuple[str, str]]:
     response = response_of("JPN")
     values = {"version_id": version.id, "key": "p22.status", "number": 22,
               "cycle_id": response.cycle_id, "response_id": response.id, "user_id": 1,
-              "action": "close"}
+              "action": "close", "kind": "xlsx", "fingerprint": "0" * 32}
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -1,6 +1,8 @@
-// The report's progress page: asks the server where the report stands every few
-// seconds, says so in a live region, and starts the download once the file is ready.
-// Without JavaScript the page refreshes itself (a <meta http-equiv="refresh">).
+// The progress page of a report or of a cycle's export: asks the server where the file
+// stands every few seconds and says so in a live region. Once the file is ready, a report's
+// download starts; an export's page (data-start-download="no") shows its link, the live
+// region having said it is ready. Without JavaScript the page refreshes itself (a
+// <meta http-equiv="refresh">).
 (function () {
   "use strict";
   var box = document.getElementById("report-progress");
@@ -10,6 +12,7 @@
   var bar = box.querySelector("progress");
   var url = box.getAttribute("data-status-url");
   var interval = parseInt(box.getAttribute("data-interval"), 10) || 3000;
+  var startDownload = box.getAttribute("data-start-download") !== "no";
   var failures = 0;
 
   function show(text) {
@@ -27,10 +30,12 @@
         show(state.message);
         if (state.status === "ready") {
           if (bar) { bar.hidden = true; }
+          var anchor = link.querySelector("a");
+          if (anchor && state.download_url) { anchor.href = state.download_url; }
           link.hidden = false;
-          window.location.assign(state.download_url);
-        } else if (state.status === "failed") {
-          // The server-side page has the retry button and the reference.
+          if (startDownload) { window.location.assign(state.download_url); }
+        } else if (state.status === "failed" || state.status === "missing") {
+          // The server-side page has the retry button and the reference, or asks again.
           window.location.reload();
         } else {
           window.setTimeout(poll, interval);
