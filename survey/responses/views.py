@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from werkzeug import Response as HttpResponse
 
 from survey.auth.models import ContributorSection, Role, User
@@ -28,8 +29,10 @@ from survey.auth.services import invite_user
 from survey.core.access import Permission, response_or_404
 from survey.core.db import db
 from survey.core.errors import DomainError
+from survey.core.i18n import lang_span
 from survey.cycles.services import current_cycle, stale_answers
 from survey.exports.tabular import XLSX_MIMETYPE
+from survey.questionnaires.localized import localized
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
 from survey.responses import services, workbook
 from survey.responses.forms import (
@@ -64,7 +67,7 @@ def dashboard() -> HttpResponse:
 def overview(response_id: int) -> str:
     """Progress by section, status, deadline, recent changes, and the next steps."""
     response = response_or_404(response_id)
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     values = services.answer_values(response)
     progress = services.progress(outline, values)
     return render_template(
@@ -94,7 +97,7 @@ def _section_or_404(outline: Outline, key: str) -> SectionItem:
 def section(response_id: int, key: str) -> str | HttpResponse:
     """One section (or subsection): each paragraph's text beside its questions."""
     response = response_or_404(response_id)
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     section = _section_or_404(outline, key)
     questions = list(section.all_questions())
     answers = services.answers_of(response, [q.key for q in questions], with_authors=True)
@@ -151,6 +154,8 @@ def _section_context(response: Response, outline: Outline, section: SectionItem,
         "form": form, "tokens": tokens, "conflicts": conflicts, "editable": editable,
         "answers": answers,
         "progress": services.section_progress(section, values),
+        "left_to_answer": {p.number: services.left_to_answer(p, values)
+                           for p in section.all_paragraphs()},
         "lock_reason": services.lock_reason(response),
         "previous_section": answerable[index - 1] if index > 0 else None,
         "next_section": answerable[index + 1] if index + 1 < len(answerable) else None,
@@ -165,6 +170,8 @@ def _autosave_messages() -> dict[str, str]:
         "unsaved": _("Changes not saved yet…"),
         "saving": _("Saving…"),
         "savedAt": _("Saved at"),
+        "leftToAnswer": _("Left to answer: %(num)s"),
+        "complete": _("Complete"),
         "retrying": _("Not saved — retrying"),
         "offline": _("You are offline. Your answers are kept in this browser and will be "
                      "saved when the connection returns."),
@@ -201,7 +208,7 @@ def autosave(response_id: int) -> tuple[HttpResponse, int]:
     except (TypeError, KeyError):
         return jsonify(error=_("The request could not be understood.")), 400
     # Before saving: a save expires the response, and reading its outline would reload it.
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     try:
         outcome = services.save_answers(response, changes, actor=current_user)
     except DomainError as exc:
@@ -232,12 +239,20 @@ def _display(question: QuestionItem, value: Any) -> str:
     return str(value)
 
 
+def _display_marked(question: QuestionItem, value: Any) -> Markup:
+    """As _display, for a page: each option label marked with its language."""
+    if value is None or not question.is_choice:
+        return escape(_display(question, value))
+    chosen = value if isinstance(value, list) else [value]
+    return Markup("; ").join(lang_span(o.label, o.lang) for o in map(question.option, chosen))
+
+
 @bp.route("/responses/<int:response_id>/answers/<key>/history")
 @login_required
 def history(response_id: int, key: str) -> str:
     """Who changed an answer, when, and each earlier value."""
     response = response_or_404(response_id)
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     question = outline.questions_by_key.get(key)
     events = services.answer_history(response, key)
     if question is None and not events:
@@ -246,8 +261,9 @@ def history(response_id: int, key: str) -> str:
     return render_template(
         "responses/history.html", response=response, question=question, key=key,
         section_title=section.title if section else None,
+        section_title_lang=section.title_lang if section else None,
         section_key=section.key if section else None,
-        events=events, display=(lambda v: _display(question, v)) if question else str,
+        events=events, display=(lambda v: _display_marked(question, v)) if question else str,
         may_restore=bool(section and services.may_edit(current_user, response, section)))
 
 
@@ -282,7 +298,7 @@ def restore(response_id: int, key: str) -> HttpResponse:
 def submit(response_id: int) -> str | HttpResponse:
     """Check completeness, then sign off and submit on behalf of the State."""
     response = response_or_404(response_id, Permission.SUBMIT)
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     values = services.answer_values(response)
     missing = services.missing_required(outline, values)
     if request.method == "POST":
@@ -292,7 +308,7 @@ def submit(response_id: int) -> str | HttpResponse:
             try:
                 services.submit(response, actor=current_user)
             except services.IncompleteResponse as exc:
-                missing = exc.missing
+                missing = [outline.questions_by_key[q.key] for q in exc.missing]
             except DomainError as exc:
                 flash(str(exc), "error")
             else:
@@ -308,7 +324,7 @@ def submit(response_id: int) -> str | HttpResponse:
 def team(response_id: int) -> str | HttpResponse:
     """The State's team: invite contributors and observers, assign sections."""
     response = response_or_404(response_id)
-    outline = services.outline_for(response)
+    outline = localized(services.outline_for(response))
     may_manage = (current_user.role is Role.FOCAL_POINT
                   and current_user.state_id == response.state_id)
     invited_link = None
@@ -398,33 +414,30 @@ def workbook_upload(response_id: int) -> str | tuple[str, int]:
 
 @bp.route("/responses/<int:response_id>/workbook/resolve", methods=["POST"])
 @login_required
-def workbook_resolve(response_id: int) -> HttpResponse:
-    """Keep the workbook's version of an answer that was changed online since."""
+def workbook_resolve(response_id: int) -> str | tuple[str, int] | HttpResponse:
+    """Keep the workbook's version of the conflicting answers the user chose, theirs of the
+    others; the result page again, with anything that is still not saved."""
     response = response_or_404(response_id, Permission.EDIT)
-    outline = services.outline_for(response)
-    question = outline.questions_by_key.get(request.form.get("key", ""))
-    if question is None:
-        abort(404)
+    choices = []
     try:
-        value = json.loads(request.form.get("value", "null"))
+        # Each conflict is six fields: the form's limit on fields bounds the count too.
+        count = min(int(request.form.get("conflicts", "0")), len(request.form))
     except ValueError:
         abort(400)
-    section_key = outline.top_level(question.section_key).key
+    for index in range(count):
+        try:
+            value = json.loads(request.form.get(f"value-{index}", "null"))
+            row = int(request.form.get(f"row-{index}", "0"))
+        except ValueError:
+            abort(400)
+        choices.append(workbook.ConflictChoice(
+            request.form.get(f"key-{index}", ""), value, request.form.get(f"token-{index}", ""),
+            request.form.get(f"sheet-{index}", ""), row,
+            request.form.get(f"keep-{index}") == "mine"))
     try:
-        # The conflict's current token: saving with it replaces theirs, deliberately.
-        outcome = services.save_answers(
-            response, [Change(question.key, value, request.form.get("token", ""))],
-            actor=current_user)
+        outcome = workbook.resolve_conflicts(response, choices, actor=current_user)
     except DomainError as exc:
         flash(str(exc), "error")
         return redirect(url_for("responses.overview", response_id=response.id))
-    if outcome.conflicts:
-        flash(_("%(name)s changed this answer again meanwhile, so yours was not saved. "
-                "Their version is below; yours is still in your file.",
-                name=outcome.conflicts[0].changed_by), "error")
-    elif outcome.errors:
-        flash(outcome.errors[question.key], "error")
-    else:
-        flash(_("Your version is saved."), "success")
-    return redirect(url_for("responses.section", response_id=response.id, key=section_key,
-                            _anchor=field_id(question.key)))
+    return render_template("responses/workbook_result.html", response=response,
+                           outcome=outcome)

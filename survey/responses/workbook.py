@@ -43,6 +43,7 @@ from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
 from survey.reports.national import report_filename
 from survey.responses import services
 from survey.responses.models import Answer, Response
+from survey.states.services import state_name
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _instructions_sheet(sheet: Worksheet, response: Response, outline: Outline,
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
     facts = [
-        (_("State"), response.state.name),
+        (_("State"), state_name(response.state)),
         (_("Reporting cycle"), response.cycle.name),
         (_("Questionnaire version"), str(outline.version_number)),
         (_("Generated"), when(utcnow())),
@@ -406,7 +407,7 @@ def _check_identity(meta: Mapping[str, str], response: Response, outline: Outlin
     if meta.get("state_code") != response.state.code:
         raise WorkbookRefused(_(
             "This workbook is the questionnaire of another State (%(code)s), not of "
-            "%(state)s.", code=meta.get("state_code", "?"), state=response.state.name))
+            "%(state)s.", code=meta.get("state_code", "?"), state=state_name(response.state)))
     if meta.get("response_id") != str(response.id):
         raise WorkbookRefused(_(
             "This workbook belongs to another reporting cycle (%(cycle)s), not to "
@@ -462,11 +463,35 @@ def answer_value(question: QuestionItem, value: Any) -> Any:
         value = str(int(value)) if float(value).is_integer() else str(value)
     text = str(value)
     if question.type is QuestionType.MULTIPLE_CHOICE:
-        return [_option_value(question, part) for part in re.split(r"[;\n؛；]", text)
-                if part.strip()]
+        return _option_values(question, text)
     if question.type is QuestionType.SINGLE_CHOICE and text.strip():
         return _option_value(question, text)
     return text
+
+
+# What separates the options ticked in one cell: a semicolon (also the Arabic and the
+# full-width one) or a new line.
+_OPTION_SEPARATOR = re.compile(r"([;\n؛；])")
+
+
+def _option_values(question: QuestionItem, text: str) -> list[str]:
+    """The options named in a cell, split at the separators, except where a separator is
+    part of an option's own label ("Policy; strategy" stays one option)."""
+    labels = {option.label.strip().casefold() for option in question.options}
+    parts = _OPTION_SEPARATOR.split(text)  # texts at even places, separators at odd ones
+    values: list[str] = []
+    start = 0
+    while start < len(parts):
+        end = start  # the longest run of parts, from here, that is one option's label
+        for stop in range(len(parts) - 1, start, -2):
+            if "".join(parts[start:stop + 1]).strip().casefold() in labels:
+                end = stop
+                break
+        name = "".join(parts[start:end + 1])
+        if name.strip():
+            values.append(_option_value(question, name))
+        start = end + 2
+    return values
 
 
 def _option_value(question: QuestionItem, text: str) -> str:
@@ -520,6 +545,9 @@ class WorkbookOutcome:
     conflicts: list[WorkbookConflict] = field(default_factory=list)
     # Answers changed in sections the user may not edit, by section title.
     not_permitted: Counter[str] = field(default_factory=Counter)
+    # Set when the outcome is that of conflicts resolved on the result page.
+    resolving: bool = False
+    kept_online: int = 0
 
 
 def import_workbook(response: Response, data: bytes, *, actor: User,
@@ -588,4 +616,53 @@ def import_workbook(response: Response, data: bytes, *, actor: User,
                      "unchanged": outcome.unchanged, "invalid": len(outcome.invalid),
                      "conflicts": len(outcome.conflicts),
                      "not_permitted": sum(outcome.not_permitted.values())})
+    return outcome
+
+
+# --- the conflicts of an upload, resolved together ---------------------------------------------
+
+@dataclass(frozen=True)
+class ConflictChoice:
+    """One conflict as the result page sends it back: the workbook's value, the token of the
+    answer as it was online when the page was made, where it was in the file, and whether
+    the user keeps the workbook's version."""
+
+    key: str
+    value: Any
+    token: str
+    sheet: str
+    row: int
+    keep_mine: bool
+
+
+def resolve_conflicts(response: Response, choices: list[ConflictChoice], *,
+                      actor: User) -> WorkbookOutcome:
+    """Save the workbook's version of the answers the user chose to keep, all in one unit
+    of work; the others stay as they are online. An answer changed online once more since
+    the result page was made is a conflict again, never overwritten.
+
+    :raises DomainError: the response is locked
+    """
+    reason = services.lock_reason(response)
+    if reason:
+        raise DomainError(reason)
+    outline = services.outline_for(response)
+    known = [choice for choice in choices if choice.key in outline.questions_by_key]
+    mine = {choice.key: choice for choice in known if choice.keep_mine}
+    saved = services.save_answers(
+        response, [services.Change(c.key, c.value, c.token) for c in mine.values()],
+        actor=actor)
+    outcome = WorkbookOutcome(saved=len(saved.saved), kept_online=len(known) - len(mine),
+                              resolving=True)
+    for key, message in saved.errors.items():
+        choice = mine[key]
+        outcome.invalid.append(InvalidCell(choice.sheet, choice.row, key,
+                                           outline.questions_by_key[key],
+                                           written_text(choice.value), message))
+    for conflict in saved.conflicts:
+        question = outline.questions_by_key[conflict.key]
+        choice = mine[conflict.key]
+        outcome.conflicts.append(WorkbookConflict(
+            question, outline.top_level(question.section_key).key, conflict, choice.sheet,
+            choice.row))
     return outcome

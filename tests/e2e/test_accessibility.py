@@ -203,22 +203,30 @@ def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_
     audit.check(page, "overview, in Arabic")
     page.goto(f"{base}/responses/{response_id}/sections/I")
     audit.check(page, "section I, in Arabic")
-    _work_offline(page, base, response_id, audit)
+    _work_offline(page, base, response_id, audit, team, focal.email)
     context.close()
     audit.assert_clean()
 
 
-def _work_offline(page, base: str, response_id: int, audit) -> None:
-    """The spreadsheet's pages, in the language already chosen: the upload form, and the
-    result of an upload with an answer refused and one answer saved."""
+def _work_offline(page, base: str, response_id: int, audit, team, email: str) -> None:
+    """The spreadsheet's pages, in the language already chosen: the upload form, the result
+    of an upload with an answer refused, one saved and one changed online meanwhile (a
+    conflict to resolve), and the result of resolving it."""
     import io
 
     import openpyxl
 
+    from survey.auth.services import user_by_email
+    from survey.core.db import db
+    from survey.responses.models import Response
+    from survey.responses.services import answer_values
     from survey.responses.workbook import ANSWER, KEY, TOKEN
+    from tests.responses.helpers import save
 
     download = page.request.get(f"{base}/responses/{response_id}/workbook.xlsx")
     assert download.ok
+    team.run(lambda: save(db.session.get(Response, response_id), user_by_email(email),
+                          p22__authorities="Changed online meanwhile"))
     book = openpyxl.load_workbook(io.BytesIO(download.body()))
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2, max_col=TOKEN):
@@ -226,6 +234,8 @@ def _work_offline(page, base: str, response_id: int, audit) -> None:
                 row[ANSWER - 1].value = "Mostly"  # not an option: listed, not saved
             elif row[KEY - 1].value == "p22.examples":
                 row[ANSWER - 1].value = "Written offline."
+            elif row[KEY - 1].value == "p22.authorities":
+                row[ANSWER - 1].value = "Written offline too"  # a conflict
     filled = io.BytesIO()
     book.save(filled)
     page.goto(f"{base}/responses/{response_id}/workbook")
@@ -235,4 +245,11 @@ def _work_offline(page, base: str, response_id: int, audit) -> None:
                 "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
     page.locator("form[enctype] button[type=submit]").click()
     expect(page.get_by_text("Mostly").first).to_be_visible()
+    expect(page.get_by_text("Changed online meanwhile").first).to_be_visible()
     audit.check(page, "work offline, the upload's result")
+    page.locator("input[type=radio][value=mine]").check()
+    page.locator("form[action$='/workbook/resolve'] button[type=submit]").click()
+    expect(page.locator("form[action$='/workbook/resolve']")).to_have_count(0)
+    audit.check(page, "work offline, a conflict resolved")
+    assert team.run(lambda: answer_values(db.session.get(Response, response_id))
+                    ["p22.authorities"]) == "Written offline too"

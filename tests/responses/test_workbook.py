@@ -3,6 +3,7 @@ program (here openpyxl) and uploaded; its answers saved as the section pages sav
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
@@ -18,10 +19,19 @@ from survey.core.audit import AuditEvent
 from survey.core.db import db
 from survey.cycles.services import current_cycle
 from survey.questionnaires import editing
+from survey.questionnaires.outline import Option, outline_of
 from survey.questionnaires.services import published_version
 from survey.responses import services
 from survey.responses.models import ResponseStatus
-from survey.responses.workbook import ANSWER, HELP, KEY, META_SHEET, PARAGRAPH, TOKEN
+from survey.responses.workbook import (
+    ANSWER,
+    HELP,
+    KEY,
+    META_SHEET,
+    PARAGRAPH,
+    TOKEN,
+    answer_value,
+)
 from tests.conftest import login, page_text, response_of
 from tests.responses.helpers import complete, save
 
@@ -288,21 +298,94 @@ def test_an_answer_changed_online_since_the_download_is_a_conflict_not_overwritt
         "p21.measures": "Their measures", "p21.authorities": "Their authorities",
         "general.stakeholders": ["parliament"]}
 
-    # "Keep my version": the form for the multiple choice.
-    forms = re.findall(r'<form method="post" action="([^"]+/workbook/resolve)">(.*?)</form>',
-                       page.get_data(as_text=True), flags=re.S)
-    assert len(forms) == 2
-    action, body = next(f for f in forms if 'value="general.stakeholders"' in f[1])
-    fields = {name: html.unescape(single or double) for name, single, double in re.findall(
-        r'name="(key|value|token)" value=(?:\'([^\']*)\'|"([^"]*)")', body)}
-    kept = client.post(action, data=fields)
-    assert kept.status_code == 302
-    assert kept.headers["Location"].endswith(
-        f"/responses/{response.id}/sections/general#q-general-stakeholders")
-    assert "Your version is saved." in page_text(client.get(kept.headers["Location"]))
+    # One form for the conflicts: the user keeps their version of the stakeholders and
+    # leaves the measures as they are online (the default).
+    fields = resolve_form(page)
+    assert fields["conflicts"] == "2"
+    stakeholders = next(i for i in range(2) if fields[f"key-{i}"] == "general.stakeholders")
+    fields[f"keep-{stakeholders}"] = "mine"
+    result = client.post(f"/responses/{response.id}/workbook/resolve", data=fields)
+    assert result.status_code == 200
+    text = page_text(result)
+    assert "Your version of 1 answer was saved." in text
+    assert "The online version of 1 answer was kept." in text
+    assert "Some answers were not saved" not in text
     assert services.answer_values(response)["general.stakeholders"] == ["parliament",
                                                                         "judiciary"]
     assert services.answer_values(response)["p21.measures"] == "Their measures"
+
+
+def resolve_form(page) -> dict[str, str]:
+    """The fields the result page's conflict form sends as it stands (radios as checked)."""
+    body = re.search(r'<form method="post" action="[^"]+/workbook/resolve">(.*?)</form>',
+                     page.get_data(as_text=True), flags=re.S)[1]
+    fields = {name: html.unescape(single or double)
+              for name, single, double in re.findall(
+                  r'<input type="hidden" name="([^"]+)" value=(?:\'([^\']*)\'|"([^"]*)")',
+                  body)}
+    for name in re.findall(r'<input type="radio" id="[^"]+" name="([^"]+)" value="theirs" '
+                           r'checked>', body):
+        fields[name] = "theirs"
+    return fields
+
+
+def test_conflicts_resolved_together_and_one_changed_again_is_a_conflict_again(
+        client, login_as, make_user):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    data = download(client, response)
+    colleague = make_user("contributor", "JPN", name="Aiko Tanaka")
+    save(response, colleague, p21__measures="Their measures", p21__authorities="Their bodies",
+         p22__measures="Their 22")
+    page = upload(client, response, filled(
+        data, p21__measures="My measures", p21__authorities="My bodies", p22__measures="My 22"))
+    fields = resolve_form(page)
+    assert fields["conflicts"] == "3"
+    for i in range(3):
+        fields[f"keep-{i}"] = "mine"
+    # Meanwhile the colleague changes one of them once more.
+    save(response, colleague, p22__measures="Their 22, revised")
+
+    result = client.post(f"/responses/{response.id}/workbook/resolve", data=fields)
+    text = page_text(result)
+    assert "Your version of 2 answers was saved." in text
+    assert "1 answer was changed online since you downloaded the workbook" in text
+    assert "by Aiko Tanaka): Their 22, revised" in text
+    values = services.answer_values(response)
+    assert values["p21.measures"] == "My measures"
+    assert values["p21.authorities"] == "My bodies"
+    assert values["p22.measures"] == "Their 22, revised"  # never overwritten unseen
+
+    # The page offers that one again; keeping it now saves it, audited as any save.
+    again = resolve_form(result)
+    assert again["conflicts"] == "1" and again["key-0"] == "p22.measures"
+    again["keep-0"] = "mine"
+    final = client.post(f"/responses/{response.id}/workbook/resolve", data=again)
+    assert "Your version of 1 answer was saved." in page_text(final)
+    assert services.answer_values(response)["p22.measures"] == "My 22"
+    saves = [e for e in events("answer.saved") if e.object_id == f"{response.id}:p22.measures"]
+    assert saves[-1].after["value"] == "My 22"
+
+
+def test_resolving_refuses_a_malformed_form(client, login_as):
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    url = f"/responses/{response.id}/workbook/resolve"
+    assert client.post(url, data={"conflicts": "many"}).status_code == 400
+    assert client.post(url, data={"conflicts": "1", "key-0": "p21.measures",
+                                  "value-0": "{not json", "token-0": ""}).status_code == 400
+    assert services.answer_values(response) == {}
+
+
+def test_an_option_whose_label_has_a_semicolon_is_read_whole(app):
+    outline = outline_of(published_version("kyoto-2021"))
+    question = dataclasses.replace(outline.questions_by_key["p21.assistance"], options=(
+        Option("policy", "Policy; strategy"), Option("law", "Legislation"),
+        Option("other", "Other")))
+    assert answer_value(question, "Policy; strategy; Legislation") == ["policy", "law"]
+    assert answer_value(question, "Legislation\nPolicy; strategy") == ["law", "policy"]
+    assert answer_value(question, "Legislation؛ Other") == ["law", "other"]
+    assert answer_value(question, "Strategy; Legislation") == ["Strategy", "law"]  # no option
 
 
 def test_another_states_workbook_is_refused(app, client, make_user):

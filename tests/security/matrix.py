@@ -119,6 +119,10 @@ def cycle_args(world: World) -> dict[str, Any]:
     return {"cycle_id": world.response.cycle_id}
 
 
+def export_args(world: World) -> dict[str, Any]:
+    return {"cycle_id": world.response.cycle_id, "kind": "xlsx", "fingerprint": "0" * 32}
+
+
 def version_args(world: World) -> dict[str, Any]:
     return {"version_id": world.version.id}
 
@@ -180,8 +184,9 @@ MATRIX: dict[str, Row] = {
     "responses.workbook_upload": Row(response_args, {"GET": state_page(200, 200, 403, 403),
                                                      "POST": state_page(422, 422, 403, 403)}),
     "responses.workbook_resolve": Row(
-        response_args, {"POST": state_page(302, 302, 403, 403)},
-        body=lambda w: {"key": "p21.status", "value": '"fully"', "token": ""}),
+        response_args, {"POST": state_page(200, 200, 403, 403)},
+        body=lambda w: {"conflicts": "1", "key-0": "p21.status", "value-0": '"fully"',
+                        "token-0": "", "sheet-0": "I", "row-0": "3", "keep-0": "mine"}),
 
     # The national report.
     "reports.preview": Row(response_args, {"GET": state_page(200, 200, 200, 200)}),
@@ -234,6 +239,11 @@ MATRIX: dict[str, Row] = {
     "admin.export_json": Row(cycle_args, {"GET": admin_only(200)}, html=False),
     "admin.export_response_json": Row(response_args, {"GET": admin_only(200)}, html=False),
     "admin.synthesis": Row(cycle_args, {"GET": admin_only(200)}, html=False),
+    # Following a stored export a worker makes: without Redis the progress page sends to the
+    # file, the status says it is missing, a retry asks for the file again.
+    "admin.export_progress": Row(export_args, {"GET": admin_only(302)}),
+    "admin.export_status": Row(export_args, {"GET": admin_only(200)}, html=False),
+    "admin.export_retry": Row(export_args, {"POST": admin_only(303)}),
 
     # Review of a submission.
     "admin.review": Row(response_args, {"GET": admin_only(200)}),
