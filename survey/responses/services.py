@@ -29,7 +29,13 @@ from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
 from survey.cycles.models import CycleStatus
 from survey.questionnaires.models import QuestionType
-from survey.questionnaires.outline import Outline, QuestionItem, SectionItem, outline_of
+from survey.questionnaires.outline import (
+    Outline,
+    ParagraphItem,
+    QuestionItem,
+    SectionItem,
+    outline_of,
+)
 from survey.responses.models import Answer, Response, ResponseStatus
 
 LOCKED_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
@@ -183,6 +189,13 @@ def section_progress(section: SectionItem, values: Mapping[str, Any]) -> Section
             required += 1
             required_answered += done
     return SectionProgress(section, total, answered, required, required_answered)
+
+
+def left_to_answer(paragraph: ParagraphItem, values: Mapping[str, Any]) -> int:
+    """How many of a paragraph's questions are required to submit (as the answers stand)
+    and not answered yet."""
+    return sum(1 for q in paragraph.questions
+               if q.is_required(values) and not is_answered(values.get(q.key)))
 
 
 def progress(outline: Outline, values: Mapping[str, Any]) -> list[SectionProgress]:

@@ -90,10 +90,14 @@ def test_from_invitation_to_the_signed_off_report(browser, live_server, audit, t
 
     page.goto(f"{base}/responses/{response_id}/sections/I")
     audit.check(page, "section: I")
+    contents = page.locator('[data-toc-for="p21"]')
+    expect(contents).to_have_text("Left to answer: 1")
     field(page, "p21.status").get_by_label("Fully implemented").check()
     saved(page)
+    expect(contents).to_have_text("Left to answer: 1")  # now the measures, required
     field(page, "p21.measures").fill("A national strategy adopted in 2022.")
     saved(page)
+    expect(contents).to_have_text("Complete")
     audit.check(page, "section: I, answered")
     assert stored(team, "p21.status") == "fully"
 

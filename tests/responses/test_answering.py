@@ -1,6 +1,8 @@
 """Answering a section: the paragraph beside its questions, saving with and without
 JavaScript, messages next to the field, conflicts shown and never silently overwritten."""
 
+import re
+
 import sqlalchemy as sa
 
 from survey.core.audit import AuditEvent
@@ -33,6 +35,24 @@ def test_the_section_page_shows_each_paragraph_beside_its_questions(client, logi
     assert '<textarea' in html and 'name="p22.measures"' in html
     assert 'for="q-p22-authorities"' in html and 'id="q-p22-authorities"' in html
     assert "required to submit" in text
+
+
+def test_the_contents_say_what_is_left_to_answer_in_each_paragraph(client, login_as):
+    user = login_as("focal_point", "JPN")
+    response = response_of("JPN")
+
+    def left(number: int) -> str:
+        html = client.get(section_url(response, "I")).get_data(as_text=True)
+        return re.search(rf'data-toc-for="p{number}">([^<]*)<', html)[1]
+
+    assert left(21) == "Left to answer: 1"  # the status
+    save(response, user, p21__status="fully")
+    assert left(21) == "Left to answer: 1"  # the measures, required once implemented
+    save(response, user, p21__measures="A national strategy adopted in 2022.")
+    assert left(21) == "Complete"
+    save(response, user, p22__status="not_applicable")
+    assert left(22) == "Complete"
+    assert left(23) == "Left to answer: 1"
 
 
 def test_a_plain_form_post_saves_the_answers(client, login_as):

@@ -115,6 +115,29 @@
     });
   }
 
+  // --- the contents: what is left to answer in each paragraph ------------------------------------
+
+  function isEmpty(value) {
+    return value === null || value === undefined || value === "" ||
+      (Array.isArray(value) && value.length === 0) ||
+      (typeof value === "string" && value.trim() === "");
+  }
+
+  function updateContents() {
+    var states = document.querySelectorAll("[data-toc-for]");
+    Array.prototype.forEach.call(states, function (state) {
+      var paragraph = document.getElementById(state.getAttribute("data-toc-for"));
+      if (!paragraph) { return; }
+      var left = Array.prototype.filter.call(
+        paragraph.querySelectorAll(".question[data-required]"),
+        function (block) { return !block.hidden && isEmpty(valueOf(block.getAttribute("data-key"))); }
+      ).length;
+      state.textContent = left ? t("leftToAnswer", "Left to answer: %(num)s").replace("%(num)s", left)
+                               : t("complete", "Complete");
+      state.classList.toggle("toc__state--complete", !left);
+    });
+  }
+
   // --- saving ---------------------------------------------------------------------------------
 
   function schedule(delay) {
@@ -197,6 +220,7 @@
     });
     var errors = body.errors || {};
     Object.keys(errors).forEach(function (key) { showError(key, errors[key]); });
+    updateContents();
     (body.conflicts || []).forEach(showConflict);
     var problems = Object.keys(errors).length + (body.conflicts || []).length;
     if (problems) {
