@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 import redis
@@ -119,3 +120,37 @@ def test_a_job_that_runs_too_long_is_reported_as_such(client, login_as, redis_ap
     run_worker(redis_app)
     status = client.get(base + "/status").get_json()
     assert status["status"] == "failed" and "took too long" in status["message"]
+
+
+def test_a_worker_hears_commands_and_stops_listening_at_once(redis_app):
+    """The command thread (stop a job, shut down) hears a command, and ends as soon as the
+    worker stops, also right after it started (a burst run with nothing to do), instead of
+    sleeping out RQ's minute: deployments and burst runs do not hang on it."""
+    from rq.command import send_shutdown_command
+
+    def stops(worker: jobs.ReportWorker) -> bool:
+        stopping = threading.Thread(target=worker.unsubscribe, daemon=True)
+        stopping.start()
+        stopping.join(timeout=10)  # RQ's own thread would keep it up to 60 s
+        return not stopping.is_alive() and not worker.pubsub_thread.is_alive()
+
+    worker = jobs.ReportWorker(jobs.WORKER_QUEUES, connection=redis_app)
+    heard = threading.Event()
+    # Heard, not acted on: RQ's own handler would interrupt this very process.
+    worker.handle_payload = lambda message: heard.set()
+    worker.subscribe()
+    send_shutdown_command(redis_app, worker.name)
+    assert heard.wait(timeout=10)
+    assert stops(worker)
+
+    # The case that hung: the thread has read the unsubscription (a worker stopping as soon
+    # as it started) and waits for a subscription that will not come.
+    idle = jobs.ReportWorker(jobs.WORKER_QUEUES, connection=redis_app)
+    idle.subscribe()
+    idle.pubsub.unsubscribe()
+    for _ in range(100):
+        if not idle.pubsub.subscribed:
+            break
+        idle.pubsub_thread.join(timeout=0.05)
+    idle.pubsub_thread.join(timeout=0.2)  # back in its wait
+    assert stops(idle)
