@@ -171,6 +171,9 @@ def _autosave_messages() -> dict[str, str]:
         "saving": _("Saving…"),
         "savedAt": _("Saved at"),
         "leftToAnswer": _("Left to answer: %(num)s"),
+        # The section's progress line, recounted after each save (placeholders kept).
+        "progress": _("%(done)d of %(required)d required questions answered; %(answered)d of "
+                      "%(total)d questions answered in all."),
         "complete": _("Complete"),
         "retrying": _("Not saved — retrying"),
         "offline": _("You are offline. Your answers are kept in this browser and will be "

@@ -95,6 +95,8 @@ def test_from_invitation_to_the_signed_off_report(browser, live_server, audit, t
     field(page, "p21.status").get_by_label("Fully implemented").check()
     saved(page)
     expect(contents).to_have_text("Left to answer: 1")  # now the measures, required
+    expect(page.locator(".section-progress")).to_contain_text(
+        re.compile(r"^1 of \d+ required questions answered; 1 of \d+ questions"))
     field(page, "p21.measures").fill("A national strategy adopted in 2022.")
     saved(page)
     expect(contents).to_have_text("Complete")

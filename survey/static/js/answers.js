@@ -123,6 +123,25 @@
       (typeof value === "string" && value.trim() === "");
   }
 
+  function updateProgress() {
+    var line = document.querySelector(".section-progress");
+    if (!line || !messages.progress) { return; }
+    var counts = { done: 0, required: 0, answered: 0, total: 0 };
+    Array.prototype.forEach.call(form.querySelectorAll(".question[data-key]"), function (block) {
+      if (block.hidden) { return; }  // its condition does not hold: not asked
+      var answered = !isEmpty(valueOf(block.getAttribute("data-key")));
+      counts.total += 1;
+      counts.answered += answered ? 1 : 0;
+      if (block.hasAttribute("data-required")) {
+        counts.required += 1;
+        counts.done += answered ? 1 : 0;
+      }
+    });
+    line.textContent = messages.progress.replace(/%\((\w+)\)d/g, function (all, name) {
+      return name in counts ? String(counts[name]) : all;
+    });
+  }
+
   function updateContents() {
     var states = document.querySelectorAll("[data-toc-for]");
     Array.prototype.forEach.call(states, function (state) {
@@ -221,6 +240,7 @@
     var errors = body.errors || {};
     Object.keys(errors).forEach(function (key) { showError(key, errors[key]); });
     updateContents();
+    updateProgress();
     (body.conflicts || []).forEach(showConflict);
     var problems = Object.keys(errors).length + (body.conflicts || []).length;
     if (problems) {
