@@ -201,11 +201,20 @@ def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_
     page.get_by_role("button", name="Change").first.click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     audit.check(page, "overview, in Arabic")
+    assert not _scrolls_sideways(page), "the Arabic overview scrolls sideways"
     page.goto(f"{base}/responses/{response_id}/sections/I")
     audit.check(page, "section I, in Arabic")
+    assert not _scrolls_sideways(page), "the Arabic section page scrolls sideways"
     _work_offline(page, base, response_id, audit, team, focal.email)
     context.close()
     audit.assert_clean()
+
+
+def _scrolls_sideways(page) -> bool:
+    """Whether the page is wider than the window (WCAG 1.4.10: no scrolling in two
+    directions); in a right-to-left page, overflow to the left counts too."""
+    return page.evaluate("document.documentElement.scrollWidth"
+                         " > document.documentElement.clientWidth")
 
 
 def _work_offline(page, base: str, response_id: int, audit, team, email: str) -> None:
