@@ -97,4 +97,6 @@ def test_in_arabic_the_declarations_english_runs_left_to_right(app, make_user):
     assert '<html lang="ar" dir="rtl">' in html
     assert '<span lang="en" dir="ltr">Advancing crime prevention</span>' in html
     assert re.search(r'<p lang="en" dir="ltr">We ', html)
+    # The notes as a whole list, so that its numbers stand on the left of English text.
+    assert re.search(r'<ol class="footnotes" lang="en" dir="ltr"><li value="\d+">', html)
     assert "تنفيذ كامل" in html
