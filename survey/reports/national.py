@@ -483,14 +483,18 @@ def template_version() -> str:
     # The questionnaire's wording in each language (survey.questionnaires.localized).
     files += [Path(localization.__file__),
               *sorted((PROJECT_ROOT / "survey" / "translations").rglob("*.mo"))]
+    # The State's name in each language (survey.states.services, from pycountry).
+    files.append(PROJECT_ROOT / "survey" / "states" / "services.py")
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    try:
-        app_version = importlib.metadata.version("kyoto-survey")
-    except importlib.metadata.PackageNotFoundError:
-        app_version = "unknown"
-    digest.update(f"{app_version}/{weasyprint.__version__}".encode())
+    versions = [weasyprint.__version__]
+    for package in ("kyoto-survey", "pycountry"):  # the app; the States' names
+        try:
+            versions.append(importlib.metadata.version(package))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("unknown")
+    digest.update("/".join(versions).encode())
     return digest.hexdigest()[:32]
 
 
