@@ -10,6 +10,7 @@ through the test client commit only to a savepoint of that transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -241,3 +242,20 @@ def redis_or_skip():
         pytest.skip(f"no Redis at {TEST_REDIS_URL} (start redis-server or set "
                     f"SURVEY_TEST_REDIS_URL): {exc}")
     return connection
+
+
+@pytest.fixture
+def redis_app(app, monkeypatch):
+    """The app, configured with Redis for the duration of one test, on an empty db."""
+    connection = redis_or_skip()
+    connection.flushdb()
+    settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=TEST_REDIS_URL)
+    monkeypatch.setitem(app.config, "SURVEY", settings)
+    try:
+        yield connection
+    finally:
+        connection.flushdb()
+        connection.close()
+        cached = app.extensions.pop("survey.reports.redis", None)
+        if cached is not None:
+            cached[1].close()

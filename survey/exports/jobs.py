@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from redis import Redis
@@ -30,7 +30,7 @@ from survey.core.db import db
 from survey.cycles.models import ReportingCycle
 from survey.exports.models import ExportKind, StoredExport
 from survey.exports.stored import export_for_download, find_export
-from survey.reports.jobs import failure_reason, note_failure
+from survey.reports.jobs import failure_reason, job_unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +134,7 @@ def forget_failure(cycle: ReportingCycle, kind: ExportKind, locale: str, fingerp
 def make_export_job(cycle_id: int, kind: str, locale: str,
                     requested_by_id: int | None) -> dict[str, Any]:
     """The RQ job: make the cycle's file from its data as it is now and store it (commits)."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    # Flask-Babel ignores a locale forced on an empty ``g``; give it something.
-    g.export_job_id = job.id if job else "-"
-    try:
+    with job_unit_of_work("export") as job:
         cycle = db.session.get(ReportingCycle, cycle_id)
         if cycle is None:
             return {"status": "gone"}
@@ -151,10 +146,3 @@ def make_export_job(cycle_id: int, kind: str, locale: str,
         log.info("%s export of cycle %s for user %s stored (%d bytes, job %s)", kind,
                  cycle.slug, requested_by_id, export.size, job.id if job else "-")
         return result
-    except BaseException as exc:
-        db.session.rollback()
-        note_failure(job, exc)
-        log.exception("export job %s failed", job.id if job else "-")
-        raise
-    finally:
-        db.session.remove()

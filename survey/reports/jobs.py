@@ -12,8 +12,10 @@ reports waiting are done (survey.exports.jobs).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import resource
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +126,26 @@ def note_failure(job: Job | None, exc: BaseException) -> None:
         job.save_meta()
 
 
+@contextlib.contextmanager
+def job_unit_of_work(what: str) -> Iterator[Job | None]:
+    """The running RQ job's database work (commit it inside): rolled back, recorded as
+    failed for its progress page, and logged if it raises; the session removed after."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    # Flask-Babel ignores a locale forced on an empty ``g``; give it something.
+    g.job_id = job.id if job else "-"
+    try:
+        yield job
+    except BaseException as exc:
+        db.session.rollback()
+        note_failure(job, exc)
+        log.exception("%s job %s failed", what, job.id if job else "-")
+        raise
+    finally:
+        db.session.remove()
+
+
 def request_report(response: Response, locale: str, connection: Redis) -> ReportState:
     """Enqueue the rendering of the response's report unless it is ready or under way."""
     state = report_state(response, locale, connection)
@@ -155,12 +177,7 @@ def _enqueue(response: Response, locale: str, connection: Redis) -> ReportState:
 
 def render_report_job(response_id: int, locale: str) -> dict[str, Any]:
     """The RQ job: render the response's report as it is now and store it (commits)."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    # Flask-Babel ignores a locale forced on an empty ``g``; give it something.
-    g.report_job_id = job.id if job else "-"
-    try:
+    with job_unit_of_work("report"):
         response = db.session.get(Response, response_id)
         if response is None:
             return {"status": "gone"}
@@ -170,13 +187,6 @@ def render_report_job(response_id: int, locale: str) -> dict[str, Any]:
                       "pages": row.page_count}
         db.session.commit()
         return result
-    except BaseException as exc:
-        db.session.rollback()
-        note_failure(job, exc)
-        log.exception("report job %s failed", job.id if job else "-")
-        raise
-    finally:
-        db.session.remove()
 
 
 class ReportWorker(Worker):

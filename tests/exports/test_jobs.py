@@ -20,23 +20,6 @@ from tests.conftest import TEST_REDIS_URL, page_text, redis_or_skip, response_of
 
 
 @pytest.fixture
-def redis_app(app, monkeypatch):
-    """The app, configured with Redis for the duration of one test, on an empty db."""
-    connection = redis_or_skip()
-    connection.flushdb()
-    settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=TEST_REDIS_URL)
-    monkeypatch.setitem(app.config, "SURVEY", settings)
-    try:
-        yield connection
-    finally:
-        connection.flushdb()
-        connection.close()
-        cached = app.extensions.pop("survey.reports.redis", None)
-        if cached is not None:
-            cached[1].close()
-
-
-@pytest.fixture
 def admin(login_as):
     return login_as("admin", None)
 

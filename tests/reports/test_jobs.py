@@ -5,31 +5,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-import pytest
 import redis
 from rq import SimpleWorker
 
 from survey.core.db import db
 from survey.reports import jobs
-from tests.conftest import TEST_REDIS_URL, page_text, redis_or_skip, response_of
+from tests.conftest import TEST_REDIS_URL, page_text, response_of
 from tests.reports.conftest import answer, pdf_text
-
-
-@pytest.fixture
-def redis_app(app, monkeypatch):
-    """The app, configured with Redis for the duration of one test, on an empty db."""
-    connection = redis_or_skip()
-    connection.flushdb()
-    settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=TEST_REDIS_URL)
-    monkeypatch.setitem(app.config, "SURVEY", settings)
-    try:
-        yield connection
-    finally:
-        connection.flushdb()
-        connection.close()
-        cached = app.extensions.pop("survey.reports.redis", None)
-        if cached is not None:
-            cached[1].close()
 
 
 def run_worker(connection: redis.Redis) -> None:
