@@ -53,3 +53,15 @@ def test_a_name_the_secretariat_gave_is_shown_as_stored(client, make_user):
     login(client, focal_point)
     html = client.get(f"/responses/{response_of('DEU').id}").get_data(as_text=True)
     assert "<h1>Federal Republic of Germany</h1>" in html
+
+
+def test_in_arabic_the_cycles_latin_name_keeps_its_own_order(client, make_user):
+    """"2026 reporting cycle" in an Arabic line would read "reporting cycle 2026" without
+    bidirectional isolation."""
+    focal_point = speaking(make_user("focal_point", "EGY"), "ar")
+    response = response_of("EGY")
+    login(client, focal_point)
+    cycle = response.cycle.name
+    for path in ("", "/sections/I", "/team", "/submit", "/answers/p21.status/history"):
+        html = client.get(f"/responses/{response.id}{path}").get_data(as_text=True)
+        assert f"— <bdi>{cycle}</bdi>" in html, path
