@@ -596,20 +596,10 @@ def import_workbook(response: Response, data: bytes, *, actor: User,
 
     saved = services.save_answers(response, changes, actor=actor)
     outcome.saved = len(saved.saved)
-    for key, message in saved.errors.items():
-        cell = where[key]
-        outcome.invalid.append(InvalidCell(cell.sheet, cell.row, key,
-                                           outline.questions_by_key[key],
-                                           written_text(cell.value), message))
+    _add_unsaved(outcome, saved, outline, where)
     # In the workbook's order, sheet by sheet.
     order = {(cell.sheet, cell.row): index for index, cell in enumerate(cells)}
     outcome.invalid.sort(key=lambda invalid: order[invalid.sheet, invalid.row])
-    for conflict in saved.conflicts:
-        question = outline.questions_by_key[conflict.key]
-        cell = where[conflict.key]
-        outcome.conflicts.append(WorkbookConflict(
-            question, outline.top_level(question.section_key).key, conflict, cell.sheet,
-            cell.row))
     record_event("response.workbook_uploaded", "response", response_id, actor=actor,
                  state_id=state_id, after={
                      "file": file_name[:200], "saved": outcome.saved,
@@ -654,15 +644,21 @@ def resolve_conflicts(response: Response, choices: list[ConflictChoice], *,
         actor=actor)
     outcome = WorkbookOutcome(saved=len(saved.saved), kept_online=len(known) - len(mine),
                               resolving=True)
+    _add_unsaved(outcome, saved, outline, mine)
+    return outcome
+
+
+def _add_unsaved(outcome: WorkbookOutcome, saved: services.SaveOutcome, outline: Outline,
+                 where: Mapping[str, WorkbookCell | ConflictChoice]) -> None:
+    """List what a save refused (invalid answers, conflicts), each at its place in the file."""
     for key, message in saved.errors.items():
-        choice = mine[key]
-        outcome.invalid.append(InvalidCell(choice.sheet, choice.row, key,
+        place = where[key]
+        outcome.invalid.append(InvalidCell(place.sheet, place.row, key,
                                            outline.questions_by_key[key],
-                                           written_text(choice.value), message))
+                                           written_text(place.value), message))
     for conflict in saved.conflicts:
         question = outline.questions_by_key[conflict.key]
-        choice = mine[conflict.key]
+        place = where[conflict.key]
         outcome.conflicts.append(WorkbookConflict(
-            question, outline.top_level(question.section_key).key, conflict, choice.sheet,
-            choice.row))
-    return outcome
+            question, outline.top_level(question.section_key).key, conflict, place.sheet,
+            place.row))
