@@ -68,7 +68,7 @@ from survey.responses.forms import section_form
 from survey.responses.models import Response, ResponseStatus
 from survey.responses.services import answer_token
 from survey.states.models import ParticipantKind, RegionalGroup, State
-from survey.states.services import alphabetical_key, localized_name, state_name
+from survey.states.services import alphabetical_key, localized_name, name_matches, state_name
 
 log = logging.getLogger(__name__)
 
@@ -903,17 +903,18 @@ def _states() -> list[State]:
 def states() -> str:
     """The participants (193 Member States and any others), filtered."""
     form = forms.StateFilterForm()
-    query = sa.select(State).order_by(State.name)
+    query = sa.select(State)
+    text = ""
     if form.validate():
-        if form.q.data:
-            text = form.q.data.strip()
-            query = query.where(sa.or_(State.code == text.upper(),
-                                       State.name.ilike(f"%{_like(text)}%", escape="\\")))
+        text = form.q.data or ""
         if form.group.data:
             query = query.where(State.regional_group == RegionalGroup(form.group.data))
         if form.kind.data:
             query = query.where(State.kind == ParticipantKind(form.kind.data))
-    shown = sorted(db.session.scalars(query), key=lambda s: alphabetical_key(state_name(s)))
+    # Names are matched here, not in SQL: the database holds only the English name, and
+    # there are some two hundred participants.
+    shown = sorted((state for state in db.session.scalars(query) if name_matches(state, text)),
+                   key=lambda s: alphabetical_key(state_name(s)))
     cycle = cycles.current_cycle()
     response_ids = dict(db.session.execute(sa.select(Response.state_id, Response.id).where(
         Response.cycle_id == cycle.id)).all()) if cycle else {}

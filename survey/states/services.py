@@ -27,8 +27,13 @@ class MemberState:
 
 
 def display_name(code: str) -> str:
-    """pycountry's name, with its index form turned round for reading:
-    "Korea, Republic of" becomes "Republic of Korea"."""
+    """A State's English name: the UN's where pycountry's differs ("United States of
+    America", not "United States"), otherwise pycountry's with its index form turned round
+    for reading ("Korea, Republic of" becomes "Republic of Korea")."""
+    return NAME_CORRECTIONS.get(("en", code)) or _reading_form(code)
+
+
+def _reading_form(code: str) -> str:
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         raise ValueError(f"unknown ISO 3166-1 alpha-3 code {code!r}")
@@ -41,8 +46,21 @@ def display_name(code: str) -> str:
 CATALOGS = {"ar": "ar", "es": "es", "fr": "fr", "ru": "ru", "zh": "zh_CN"}
 
 # Where pycountry's catalog does not give a State's name as it reads in that language (an
-# index form, an outdated, misspelt or missing translation), the name the UN uses.
+# index form, an outdated, misspelt or missing translation, a colloquial short form), the
+# name the UN uses.
 NAME_CORRECTIONS = {
+    ("en", "GBR"): "United Kingdom of Great Britain and Northern Ireland",
+    ("fr", "GBR"): "Royaume-Uni de Grande-Bretagne et d'Irlande du Nord",
+    ("es", "GBR"): "Reino Unido de Gran Bretaña e Irlanda del Norte",
+    ("ru", "GBR"): "Соединенное Королевство Великобритании и Северной Ирландии",
+    ("zh", "GBR"): "大不列颠及北爱尔兰联合王国",
+    ("ar", "GBR"): "المملكة المتحدة لبريطانيا العظمى وأيرلندا الشمالية",
+    ("en", "USA"): "United States of America",
+    ("fr", "USA"): "États-Unis d'Amérique",
+    ("es", "USA"): "Estados Unidos de América",
+    ("ru", "USA"): "Соединенные Штаты Америки",
+    ("zh", "USA"): "美利坚合众国",
+    ("ar", "USA"): "الولايات المتحدة الأمريكية",
     ("ar", "BOL"): "دولة بوليفيا المتعددة القوميات",
     ("ar", "CIV"): "كوت ديفوار",
     ("ar", "TUR"): "تركيا",
@@ -59,7 +77,6 @@ NAME_CORRECTIONS = {
     ("fr", "RUS"): "Fédération de Russie",
     ("fr", "SLB"): "Îles Salomon",
     ("fr", "SYR"): "République arabe syrienne",
-    ("ru", "USA"): "Соединённые Штаты Америки",
     ("zh", "BOL"): "多民族玻利维亚国",
 }
 
@@ -92,6 +109,21 @@ def alphabetical_key(name: str) -> str:
                    if not unicodedata.combining(c)).casefold()
 
 
+def name_matches(state: Any, text: str) -> bool:
+    """Whether what someone typed in a search finds this State: its code, or part of its name
+    as stored or as it reads in any of the six languages, case and accents aside (so that
+    "cote" finds Côte d'Ivoire, and "Япония" or "اليابان" finds Japan whatever the
+    interface language)."""
+    wanted = alphabetical_key(text.strip())
+    if not wanted:
+        return True
+    if state.code.casefold() == wanted:
+        return True
+    names = [state.name] + [localized_name(state.code, state.name, language)
+                            for language in CATALOGS]
+    return any(wanted in alphabetical_key(name) for name in names)
+
+
 @functools.cache
 def _names(language: str) -> dict[str, str]:
     """Every ISO 3166-1 country's name in ``language``, by alpha-3 code (built once)."""
@@ -102,14 +134,29 @@ def _names(language: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for country in pycountry.countries:
         name = catalog.gettext(country.name)
-        if display_name(country.alpha_3) != country.name:  # "Korea, Republic of"
+        if _reading_form(country.alpha_3) != country.name:  # "Korea, Republic of"
             official = getattr(country, "official_name", None)
             translated = catalog.gettext(official) if official else None
             name = translated if translated and translated != official else _reading_order(name)
-        # Russian official names carry stress marks ("Респу́блика"), not written in text.
-        name = unicodedata.normalize("NFC", name).replace("\u0301", "")
-        names[country.alpha_3] = NAME_CORRECTIONS.get((language, country.alpha_3), name)
+        name = NAME_CORRECTIONS.get((language, country.alpha_3), name)
+        names[country.alpha_3] = _as_the_un_writes(name, language)
     return names
+
+
+# Arabic's short vowels, tanwin, shadda and sukun: the UN writes names without them.
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670]")
+
+
+def _as_the_un_writes(name: str, language: str) -> str:
+    """A catalog's name as UN documents write it: without the stress marks of Russian
+    official names ("Респу́блика"), without "ё", which UN Russian texts write "е", and
+    without the vowel marks of Arabic ("جمهوريّة" is written "جمهورية")."""
+    name = unicodedata.normalize("NFC", name).replace("\u0301", "")
+    if language == "ru":
+        return name.replace("ё", "е").replace("Ё", "Е")
+    if language == "ar":
+        return _ARABIC_MARKS.sub("", name)
+    return name
 
 
 def _reading_order(name: str) -> str:

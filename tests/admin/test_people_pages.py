@@ -27,6 +27,24 @@ def test_the_193_member_states_with_their_groups(client, admin):
     assert "1 participant" in page_text(client.get("/admin/states?q=jpn"))
 
 
+def test_a_state_is_found_by_its_name_in_any_language_case_and_accents_aside(client, admin):
+    def found(text: str) -> str:
+        return page_text(client.get("/admin/states", query_string={"q": text}))
+
+    assert "Côte d'Ivoire CIV" in found("cote d'ivoire")
+    assert "1 participant" in found("cote d'ivoire")
+    for text in ("Japon", "Япония", "اليابان", "日本", "JAPAN"):
+        page = found(text)
+        assert "1 participant" in page and "Japan JPN" in page, text
+    page = found("etats-unis")  # French, without its accent
+    assert "United States of America USA" in page
+    assert "Kenya" not in found("japon")
+    admin.locale = "fr"
+    db.session.commit()
+    page = found("japan")  # the stored English name, on a French page
+    assert "1 participant" in page and "Japon JPN" in page
+
+
 def test_in_arabic_the_participants_and_the_state_choices_are_named_in_arabic(client, admin):
     admin.locale = "ar"
     db.session.commit()

@@ -66,3 +66,30 @@ def test_history_is_linear():
 def test_the_suite_runs_on_the_configured_database(app):
     engine = app.extensions["survey.db"].engine
     assert engine.dialect.name == ("postgresql" if on_postgres() else "sqlite")
+
+
+def test_the_united_kingdom_and_the_united_states_take_the_uns_names(empty_database):
+    """A database made with pycountry's short forms gets the UN's names; a name the
+    secretariat gave is left alone; downgrading gives the short forms back."""
+    engine = empty_database
+    migrate.upgrade(engine, "87121654783e")
+    states = sa.table("states", sa.column("code"), sa.column("name"),
+                      sa.column("regional_group"), sa.column("kind"))
+    with engine.begin() as connection:
+        connection.execute(states.insert(), [
+            {"code": "GBR", "name": "United Kingdom", "regional_group": "western_european_others",
+             "kind": "member_state"},
+            {"code": "USA", "name": "USA (as the secretariat wrote it)",
+             "regional_group": "western_european_others", "kind": "member_state"},
+            {"code": "JPN", "name": "Japan", "regional_group": "asia_pacific",
+             "kind": "member_state"}])
+
+    def names():
+        with engine.connect() as connection:
+            return dict(connection.execute(sa.select(states.c.code, states.c.name)).all())
+
+    migrate.upgrade(engine)
+    assert names() == {"GBR": "United Kingdom of Great Britain and Northern Ireland",
+                       "USA": "USA (as the secretariat wrote it)", "JPN": "Japan"}
+    migrate.downgrade(engine, "87121654783e")
+    assert names()["GBR"] == "United Kingdom"

@@ -31,13 +31,16 @@ LANGUAGES = ("ar", "es", "fr", "ru", "zh")
     ("COD", "es", "República Democrática del Congo"),
     ("CIV", "es", "Côte d'Ivoire"),
     ("IRN", "ru", "Исламская Республика Иран"),  # without the catalog's stress mark
-    ("TZA", "ru", "Объединённая Республика Танзания"),
-    ("USA", "ru", "Соединённые Штаты Америки"),
-    ("KOR", "ar", "جمهوريّة كوريا"),  # the whole name the catalog gives after the comma
-    ("TZA", "ar", "جمهوريّة تنزانيا المتّحدة"),
+    ("TZA", "ru", "Объединенная Республика Танзания"),  # "е" for "ё", as the UN writes
+    ("USA", "ru", "Соединенные Штаты Америки"),
+    ("KOR", "ar", "جمهورية كوريا"),  # the whole name after the comma, without its shadda
+    ("TZA", "ar", "جمهورية تنزانيا المتحدة"),
     ("TUR", "ar", "تركيا"),  # the catalog lacks the name "Türkiye"
     ("FSM", "zh", "密克罗尼西亚联邦"),
-    ("GBR", "zh", "英国"),
+    ("GBR", "zh", "大不列颠及北爱尔兰联合王国"),  # the UN's name, not the short form
+    ("USA", "en", "United States of America"),
+    ("USA", "fr", "États-Unis d'Amérique"),
+    ("GBR", "en", "United Kingdom of Great Britain and Northern Ireland"),
     ("BOL", "zh", "多民族玻利维亚国"),
 ])
 def test_a_state_is_named_as_each_language_names_it(code, locale, expected):
@@ -73,13 +76,15 @@ def test_a_participant_pycountry_does_not_know_keeps_its_name():
 
 @pytest.mark.parametrize("locale", LANGUAGES)
 def test_every_member_state_reads_as_a_name(locale):
-    """No index form ("Corée, République de"), no stress marks, and in the languages not
-    written in Latin letters no English left untranslated."""
+    """No index form ("Corée, République de"), no stress marks, "ё" or Arabic vowel marks
+    (UN texts write names without them), and in the languages not written in Latin letters
+    no English left untranslated."""
     for state in member_states():
         name = localized_name(state.code, state.name, locale)
         assert name and name == name.strip(), state.code
         assert not re.search(r"[,،]", name), (state.code, name)
         assert "\u0301" not in name, state.code
+        assert not re.search("[ёЁ\u064b-\u0652]", name), (state.code, name)
         if locale in ("ar", "ru", "zh"):
             assert not re.search(r"[A-Za-z]", name), (state.code, name)
 
