@@ -23,6 +23,7 @@ from flask import Flask, current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -152,6 +153,20 @@ def request_report(response: Response, locale: str, connection: Redis) -> Report
     if state is not None:
         return state
     return _enqueue(response, locale, connection)
+
+
+def prepare_report(response: Response, locale: str) -> None:
+    """Have a worker prepare the response's report ahead of its download (call it once the
+    change is committed), where Redis is configured. What the user did does not depend on
+    it: a Redis failure is logged, and the report is then made when it is downloaded."""
+    connection = redis_connection()
+    if connection is None:
+        return
+    try:
+        request_report(response, locale, connection)
+    except RedisError:
+        log.exception("report: cannot reach Redis to prepare response %s's report",
+                      response.id)
 
 
 def retry_report(response: Response, locale: str, connection: Redis) -> ReportState:

@@ -34,6 +34,8 @@ from survey.cycles.services import current_cycle, stale_answers
 from survey.exports.tabular import XLSX_MIMETYPE
 from survey.questionnaires.localized import localized
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
+from survey.reports.jobs import prepare_report
+from survey.reports.national import current_locale
 from survey.responses import services, workbook
 from survey.responses.forms import (
     WorkbookUploadForm,
@@ -315,6 +317,10 @@ def submit(response_id: int) -> str | HttpResponse:
             except DomainError as exc:
                 flash(str(exc), "error")
             else:
+                # The signed report is what the State downloads next: a worker prepares it
+                # from the submitted response, so it is committed first.
+                db.session.commit()
+                prepare_report(response, current_locale())
                 flash(_("The self-assessment has been submitted. Thank you."), "success")
                 return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200

@@ -136,3 +136,49 @@ def test_a_worker_hears_commands_and_stops_listening_at_once(redis_app):
         idle.pubsub_thread.join(timeout=0.05)
     idle.pubsub_thread.join(timeout=0.2)  # back in its wait
     assert stops(idle)
+
+
+def test_the_signed_report_is_prepared_as_soon_as_the_state_submits(client, make_user,
+                                                                     redis_app):
+    """Submitting asks a worker for the report of the submitted response, in the
+    submitter's language, so that the download that follows is served at once."""
+    from tests.conftest import login
+    from tests.responses.helpers import complete
+
+    focal_point = make_user("focal_point", "JPN")
+    focal_point.locale = "fr"
+    response = response_of("JPN")
+    complete(response, focal_point)
+    db.session.commit()
+    login(client, focal_point)
+    assert client.post(f"/responses/{response.id}/submit",
+                       data={"confirm": "yes"}).status_code == 302
+    db.session.refresh(response)
+    queued = jobs.report_queue(redis_app).jobs
+    assert [job.id for job in queued] == [jobs.job_id(response, "fr")]
+
+    run_worker(redis_app)
+    download = client.get(f"/responses/{response.id}/report.pdf")
+    assert download.status_code == 200, "served from the store, not queued again"
+    assert "AUTO-ÉVALUATION NATIONALE" in pdf_text(download.get_data()).upper()
+
+
+def test_a_submission_does_not_depend_on_redis(client, make_user, redis_app, monkeypatch):
+    from survey.responses.models import ResponseStatus
+    from tests.conftest import login
+    from tests.responses.helpers import complete
+
+    focal_point = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    complete(response, focal_point)
+    db.session.commit()
+    login(client, focal_point)
+
+    def unreachable(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobs, "request_report", unreachable)
+    done = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.SUBMITTED
