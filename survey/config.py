@@ -55,6 +55,10 @@ class Settings:
         14, "How long 'Remember me' keeps a user signed in without activity.", minimum=1)
     INVITATION_DAYS: int = _setting(
         10, "How long an invitation link stays valid.", minimum=1)
+    NOMINATIONS_CHECKED: bool = _setting(
+        True, "The secretariat checks each person a focal point nominates (contributor or "
+        "observer) before their invitation is sent; false: the focal point's invitation is "
+        "sent at once.")
     PASSWORD_RESET_HOURS: int = _setting(
         24, "How long a password-reset link stays valid.", minimum=1)
     PASSWORD_MIN_LENGTH: int = _setting(12, "Minimum length of a password.", minimum=8)

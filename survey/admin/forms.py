@@ -358,6 +358,10 @@ class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired(), Regexp("^(yes|no)$")])
 
 
+class NominationForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired(), Regexp("^(approve|decline)$")])
+
+
 class AuditFilterForm(SearchForm):
     state = SelectField(_l("State"), validators=[Optional()], choices=[])
     user = EmailField(_l("User (e-mail address)"), validators=[Optional(), Length(max=254)])

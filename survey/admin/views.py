@@ -31,6 +31,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
+from sqlalchemy.orm import selectinload
 from werkzeug import Response as HttpResponse
 from werkzeug.routing import BuildError
 
@@ -978,8 +979,12 @@ def users() -> str:
         .limit(USERS_PER_PAGE).offset((page - 1) * USERS_PER_PAGE)).all()
     pages = max(1, -(-total // USERS_PER_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    nominations = db.session.scalars(
+        sa.select(User).where(User.nomination_pending.is_(True))
+        .options(selectinload(User.invited_by)).order_by(User.created_at, User.id)).all()
     return render_template("admin/users.html", users=shown, form=form, page=page, pages=pages,
-                           total=total, page_url=lambda n: url_for("admin.users", page=n, **args))
+                           total=total, page_url=lambda n: url_for("admin.users", page=n, **args),
+                           nominations=nominations, nomination_form=forms.NominationForm())
 
 
 def _state_by_code(code: str | None) -> State | None:
@@ -1027,7 +1032,8 @@ def user(user_id: int) -> str:
     return _user_page(account)
 
 
-def _user_page(account: User, role_form: forms.RoleForm | None = None) -> str:
+def _user_page(account: User, role_form: forms.RoleForm | None = None,
+               link: str | None = None) -> str:
     role_form = role_form or forms.RoleForm(
         _states(), role=account.role.value, state=account.state.code if account.state else "")
     events = db.session.scalars(sa.select(AuditEvent).where(
@@ -1036,7 +1042,8 @@ def _user_page(account: User, role_form: forms.RoleForm | None = None) -> str:
                AuditEvent.actor_id == account.id))
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("admin/user.html", account=account, role_form=role_form,
-                           active_form=forms.ActiveForm(), events=events)
+                           active_form=forms.ActiveForm(), events=events,
+                           nomination_form=forms.NominationForm(), link=link)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -1072,6 +1079,32 @@ def set_active(user_id: int) -> HttpResponse:
         flash(_("The account is active again.") if active
               else _("The account is deactivated: it cannot sign in."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/nomination", methods=["POST"])
+def decide_nomination(user_id: int) -> Any:
+    """Approve a focal point's nomination (the invitation is sent, or shown here when no
+    mail server is configured) or decline it (the account stays inactive)."""
+    account = _user_or_404(user_id)
+    form = forms.NominationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.decision.data == "decline":
+            accounts.decline_nomination(account, actor=current_user)
+            flash(_("The nomination of %(name)s has been declined; no invitation is sent.",
+                    name=account.display_name), "success")
+            return redirect(url_for("admin.users"))
+        delivered = accounts.approve_nomination(account, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    if delivered.mailed:
+        flash(_("The nomination is approved and the invitation has been sent to %(email)s.",
+                email=account.email), "success")
+        return redirect(url_for("admin.user", user_id=account.id))
+    # No mail server: the link is shown once, here, for the secretariat to pass on.
+    return _user_page(account, link=delivered.url)
 
 
 # --- the audit trail ------------------------------------------------------------------------

@@ -34,6 +34,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     state_id: Mapped[int | None] = mapped_column(sa.ForeignKey("states.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Nominated by a focal point, not yet checked by the secretariat: inactive, and no
+    # invitation sent until an administrator approves (survey.auth.services).
+    nomination_pending: Mapped[bool] = mapped_column(default=False,
+                                                     server_default=sa.false())
     # Set for the first administrator's one-time password: change it at first login.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # Preferred interface language (one of config.LANGUAGES), None = browser's choice.

@@ -58,7 +58,8 @@ def user_by_email(email: str) -> User | None:
 
 def _user_snapshot(user: User) -> dict:
     return {"email": user.email, "display_name": user.display_name, "role": user.role.value,
-            "state": user.state.code if user.state else None, "is_active": user.is_active}
+            "state": user.state.code if user.state else None, "is_active": user.is_active,
+            "nomination_pending": user.nomination_pending}
 
 
 def create_user(email: str, display_name: str, role: Role, state: State | None, *,
@@ -168,8 +169,10 @@ def send_link(user: User, purpose: LinkPurpose) -> DeliveredLink:
 
 
 def invite_user(email: str, display_name: str, role: Role, state: State | None, *,
-                actor: User) -> tuple[User, DeliveredLink]:
-    """Create an account and send its invitation.
+                actor: User) -> tuple[User, DeliveredLink | None]:
+    """Create an account and send its invitation; or, where the secretariat checks
+    nominations (``NOMINATIONS_CHECKED``) and a focal point invites, create it inactive as a
+    nomination, with no link (None) until an administrator approves it.
 
     :raises DomainError: as :func:`create_user`, or the inviter may not give this role
     """
@@ -177,9 +180,62 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
     if not actor.is_admin and (role not in (Role.CONTRIBUTOR, Role.OBSERVER)
                                or state is None or state.id != actor.state_id):
         raise DomainError(_("You can invite contributors and observers of your State only."))
+    nominating = not actor.is_admin and current_app.config["SURVEY"].NOMINATIONS_CHECKED
+    unused = user_by_email(email) if nominating else None
+    if unused is not None and unused.state_id == actor.state_id and not unused.is_active \
+            and unused.password_hash is None and not unused.nomination_pending:
+        # An account of this State never used and inactive (a declined nomination, say):
+        # nominated again, for the secretariat to check again.
+        before = _user_snapshot(unused)
+        unused.role = role
+        unused.display_name = clean_display_name(display_name) or unused.email
+        unused.nomination_pending = True
+        record_event("user.nominated", "user", unused.id, actor=actor,
+                     state_id=unused.state_id, before=before, after=_user_snapshot(unused))
+        return unused, None
     user = create_user(email, display_name, role, state, actor=actor)
+    if nominating:
+        before = _user_snapshot(user)
+        user.is_active, user.nomination_pending = False, True
+        record_event("user.nominated", "user", user.id, actor=actor, state_id=user.state_id,
+                     before=before, after=_user_snapshot(user))
+        return user, None
     record_event("user.invited", "user", user.id, actor=actor, state_id=user.state_id)
     return user, send_link(user, LinkPurpose.INVITATION)
+
+
+def approve_nomination(user: User, *, actor: User) -> DeliveredLink:
+    """The secretariat accepts a focal point's nomination: the account becomes active and
+    its invitation is sent (or returned for the administrator to pass on).
+
+    :raises DomainError: the account is not a nomination awaiting a check
+    """
+    _awaiting_check(user)
+    before = _user_snapshot(user)
+    user.is_active, user.nomination_pending = True, False
+    record_event("user.nomination_approved", "user", user.id, actor=actor,
+                 state_id=user.state_id, before=before, after=_user_snapshot(user))
+    record_event("user.invited", "user", user.id, actor=actor, state_id=user.state_id)
+    return send_link(user, LinkPurpose.INVITATION)
+
+
+def decline_nomination(user: User, *, actor: User) -> None:
+    """The secretariat refuses a nomination: the account stays inactive, no invitation is
+    sent, and the trail keeps who was nominated, by whom, and who declined. The focal point
+    may nominate the address again (:func:`invite_user`), for another check.
+
+    :raises DomainError: the account is not a nomination awaiting a check
+    """
+    _awaiting_check(user)
+    before = _user_snapshot(user)
+    user.nomination_pending = False
+    record_event("user.nomination_declined", "user", user.id, actor=actor,
+                 state_id=user.state_id, before=before, after=_user_snapshot(user))
+
+
+def _awaiting_check(user: User) -> None:
+    if not user.nomination_pending:
+        raise DomainError(_("This nomination has already been decided."))
 
 
 def change_role(user: User, role: Role, state: State | None, *, actor: User) -> None:
@@ -219,8 +275,11 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     """Deactivate (sign out everywhere, refuse logins) or reactivate a user. Their
     answers and audit trail stay.
 
-    :raises DomainError: deactivating oneself or the last administrator
+    :raises DomainError: deactivating oneself or the last administrator, or a nomination
+        (approve or decline it instead)
     """
+    if user.nomination_pending:
+        raise DomainError(_("Approve or decline this nomination first."))
     if not active:
         if user.id == actor.id:
             raise DomainError(_("You cannot deactivate your own account."))

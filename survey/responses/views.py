@@ -344,10 +344,14 @@ def team(response_id: int) -> str | HttpResponse:
         try:
             if action == "invite":
                 role = Role(request.form.get("role", ""))
-                _user, delivered = invite_user(
+                nominee, delivered = invite_user(
                     request.form.get("email", ""), request.form.get("display_name", ""),
                     role, response.state, actor=current_user)
-                if delivered.mailed:
+                if delivered is None:
+                    flash(_("%(name)s has been nominated. The secretariat checks each "
+                            "nomination, and sends the invitation once it is approved.",
+                            name=nominee.display_name), "success")
+                elif delivered.mailed:
                     flash(_("The invitation has been sent."), "success")
                 else:
                     invited_link = delivered.url
@@ -372,7 +376,8 @@ def team(response_id: int) -> str | HttpResponse:
         assignments.setdefault(row.user_id, set()).add(row.section_key)
     return render_template("responses/team.html", response=response, outline=outline,
                            members=members, assignments=assignments, may_manage=may_manage,
-                           invited_link=invited_link, Role=Role)
+                           invited_link=invited_link, Role=Role,
+                           nominations_checked=current_app.config["SURVEY"].NOMINATIONS_CHECKED)
 
 
 # --- working offline in a spreadsheet ---------------------------------------------------------

@@ -147,8 +147,8 @@ def test_a_question_answered_and_saved_with_the_keyboard_alone(browser, live_ser
 
 
 def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_of):
-    """Error summaries, an invitation link, a returned response, the right-to-left
-    interface."""
+    """Error summaries, a nomination and its check, an invitation link, a returned
+    response, the right-to-left interface."""
     from survey.auth.services import user_by_email
     from survey.core.db import db
     from survey.responses.models import Response
@@ -186,9 +186,21 @@ def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_
     page.get_by_label("Name").fill("New Contributor")
     page.get_by_label("E-mail address").fill("e2e.new.contributor.chl@example.org")
     team.remember("e2e.new.contributor.chl@example.org")
-    page.get_by_role("button", name="Send the invitation").click()
-    expect(page.get_by_role("heading", name="Invitation created")).to_be_visible()
-    audit.check(page, "team, invitation link")
+    page.get_by_role("button", name="Nominate").click()
+    expect(page.get_by_text("New Contributor has been nominated.")).to_be_visible()
+    audit.check(page, "team, a nomination awaiting the secretariat's check")
+    # The secretariat checks it, and is given the invitation link to pass on.
+    checking = browser.new_context()
+    secretariat = audit.watch(checking.new_page())
+    sign_in(secretariat, base, admin.email)
+    secretariat.goto(base + "/admin/users")
+    expect(secretariat.get_by_role("heading", name="1 nomination awaiting your check")) \
+        .to_be_visible()
+    audit.check(secretariat, "users, a nomination awaiting the check")
+    secretariat.get_by_role("button", name="Approve and invite — New Contributor").click()
+    expect(secretariat.get_by_role("heading", name="Invitation created")).to_be_visible()
+    audit.check(secretariat, "user, nomination approved, invitation link")
+    checking.close()
     page.goto(f"{base}/account/password")
     page.get_by_label("Current password").fill("wrong")
     page.locator("#password").fill("short")

@@ -260,6 +260,10 @@ MATRIX: dict[str, Row] = {
     "admin.change_role": Row(lambda w: {"user_id": w.invited.id}, {"POST": admin_only(422)}),
     "admin.set_active": Row(lambda w: {"user_id": w.invited.id}, {"POST": admin_only(302)},
                             body=lambda w: {"active": "yes"}),
+    # Declining a nomination already decided says so (a flash and the account's page).
+    "admin.decide_nomination": Row(lambda w: {"user_id": w.invited.id},
+                                   {"POST": admin_only(302)},
+                                   body=lambda w: {"decision": "decline"}),
     "admin.audit": Row(nothing, {"GET": admin_only(200)}),
 }
 

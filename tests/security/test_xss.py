@@ -24,6 +24,7 @@ from markupsafe import escape
 
 from survey.admin.services import candidate_countries
 from survey.auth.models import User
+from survey.auth.services import user_by_email
 from survey.core.db import db
 from survey.cycles.services import current_cycle
 from survey.questionnaires import editing
@@ -199,8 +200,8 @@ def build(app, make_user) -> Hostile:
         "change_note": ALL_TEXT, "confirm": "y", "cycles": [str(current_cycle().id)]})
     assert published_now.status_code == 302, page_text(published_now)[:1500]
 
-    # People: a focal point invited by the secretariat, a contributor by the focal point,
-    # and more contributors named after each payload.
+    # People: a focal point invited by the secretariat, contributors named after each
+    # payload nominated by the focal point, listed for the secretariat's check, approved.
     invited = admin_client.post("/admin/users/invite", data={
         "display_name": COMPACT, "email": "hostile.focal@example.org", "role": "focal_point",
         "state": state.code})
@@ -216,8 +217,18 @@ def build(app, make_user) -> Hostile:
         made = focal_client.post(team, data={"action": "invite", "role": "contributor",
                                              "email": f"hostile{n}@example.org",
                                              "display_name": name})
-        assert made.status_code == 200, page_text(made)[:800]
-        links.append(_link(made.get_data(as_text=True)))
+        assert made.status_code == 302, page_text(made)[:800]
+    nominations = admin_client.get("/admin/users")
+    assert_shown_as_text(nominations.get_data(as_text=True), [COMPACT, *names],
+                         "nominations awaiting the check")
+    for n, name in enumerate(names):
+        nominee = user_by_email(f"hostile{n}@example.org")
+        approved = admin_client.post(f"/admin/users/{nominee.id}/nomination",
+                                     data={"decision": "approve"})
+        assert approved.status_code == 200, page_text(approved)[:800]
+        assert_shown_as_text(approved.get_data(as_text=True), [name, COMPACT],
+                             f"nomination {n} approved")
+        links.append(_link(approved.get_data(as_text=True)))
     contributor_client = app.test_client()
     _signed_in_through(contributor_client, links[0])
 
