@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.questionnaires.models import QuestionType
@@ -114,6 +114,20 @@ def submitted_value(question: QuestionItem, form: SectionForm) -> Any:
     if question.type is QuestionType.SINGLE_CHOICE:
         return field.data or None
     return field.raw_data[-1] if field.raw_data else ""
+
+
+class TeamInviteForm(FlaskForm):
+    """A focal point invites (or nominates) a contributor or an observer of their State."""
+
+    display_name = StringField(_l("Name"), id="invite-name",
+                               validators=[DataRequired(), Length(max=200)],
+                               render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mail address"), id="invite-email",
+                       validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "off"})
+    role = RadioField(_l("Role"), id="invite-role", default="contributor", choices=[
+        SelectChoice("contributor", _l("Contributor — answers the sections you assign")),
+        SelectChoice("observer", _l("Observer — reads only"))])
 
 
 class WorkbookUploadForm(FlaskForm):

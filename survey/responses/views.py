@@ -38,6 +38,7 @@ from survey.reports.jobs import prepare_report
 from survey.reports.national import current_locale
 from survey.responses import services, workbook
 from survey.responses.forms import (
+    TeamInviteForm,
     WorkbookUploadForm,
     field_id,
     section_form,
@@ -330,44 +331,39 @@ def submit(response_id: int) -> str | HttpResponse:
 
 @bp.route("/responses/<int:response_id>/team", methods=["GET", "POST"])
 @login_required
-def team(response_id: int) -> str | HttpResponse:
+def team(response_id: int) -> tuple[str, int] | HttpResponse:
     """The State's team: invite contributors and observers, assign sections."""
     response = response_or_404(response_id)
     outline = localized(services.outline_for(response))
     may_manage = (current_user.role is Role.FOCAL_POINT
                   and current_user.state_id == response.state_id)
     invited_link = None
+    invite_form = TeamInviteForm()
+    status = 200
     if request.method == "POST":
         if not may_manage:
             abort(403)
         action = request.form.get("action")
-        try:
-            if action == "invite":
-                role = Role(request.form.get("role", ""))
-                nominee, delivered = invite_user(
-                    request.form.get("email", ""), request.form.get("display_name", ""),
-                    role, response.state, actor=current_user)
-                if delivered is None:
-                    flash(_("%(name)s has been nominated. The secretariat checks each "
-                            "nomination, and sends the invitation once it is approved.",
-                            name=nominee.display_name), "success")
-                elif delivered.mailed:
-                    flash(_("The invitation has been sent."), "success")
-                else:
-                    invited_link = delivered.url
-            elif action == "assign":
-                member = db.session.get(User, request.form.get("user_id", type=int) or 0)
-                if member is None or member.state_id != response.state_id:
-                    abort(404)
+        if action == "invite":
+            invited_link, status = _invite(response, invite_form)
+            if status == 200 and invited_link is None:
+                return redirect(url_for("responses.team", response_id=response.id))
+            if invited_link is not None:
+                invite_form = TeamInviteForm(formdata=None)  # blank, for the next person
+        elif action == "assign":
+            member = db.session.get(User, request.form.get("user_id", type=int) or 0)
+            if member is None or member.state_id != response.state_id:
+                abort(404)
+            try:
                 services.assign_sections(member, request.form.getlist("sections"), outline,
                                          actor=current_user)
-                flash(_("The sections have been assigned."), "success")
+            except DomainError as exc:
+                flash(str(exc), "error")
             else:
-                abort(400)
-        except (DomainError, ValueError) as exc:
-            flash(str(exc) if isinstance(exc, DomainError) else _("Choose a role."), "error")
-        if invited_link is None:
+                flash(_("The sections have been assigned."), "success")
             return redirect(url_for("responses.team", response_id=response.id))
+        else:
+            abort(400)
     members = db.session.scalars(sa.select(User).where(User.state_id == response.state_id)
                                  .order_by(User.role, User.display_name)).all()
     assignments: dict[int, set[str]] = {}
@@ -376,8 +372,33 @@ def team(response_id: int) -> str | HttpResponse:
         assignments.setdefault(row.user_id, set()).add(row.section_key)
     return render_template("responses/team.html", response=response, outline=outline,
                            members=members, assignments=assignments, may_manage=may_manage,
-                           invited_link=invited_link, Role=Role,
-                           nominations_checked=current_app.config["SURVEY"].NOMINATIONS_CHECKED)
+                           invited_link=invited_link, Role=Role, invite_form=invite_form,
+                           nominations_checked=current_app.config["SURVEY"].NOMINATIONS_CHECKED
+                           ), status
+
+
+def _invite(response: Response, form: TeamInviteForm) -> tuple[str | None, int]:
+    """Invite or nominate the person the team page's form names: the link to show (none
+    when it was mailed, or is for the secretariat to send) and the page's status; a refusal
+    is put next to the field, with what was typed kept."""
+    if not form.validate_on_submit():
+        return None, 422
+    try:
+        person, delivered = invite_user(form.email.data, form.display_name.data,
+                                        Role(form.role.data), response.state,
+                                        actor=current_user)
+    except DomainError as exc:
+        form.email.errors = [*form.email.errors, str(exc)]
+        return None, 422
+    if delivered is None:
+        flash(_("%(name)s has been nominated. The secretariat checks each "
+                "nomination, and sends the invitation once it is approved.",
+                name=person.display_name), "success")
+        return None, 200
+    if delivered.mailed:
+        flash(_("The invitation has been sent."), "success")
+        return None, 200
+    return delivered.url, 200
 
 
 # --- working offline in a spreadsheet ---------------------------------------------------------

@@ -112,12 +112,19 @@ def test_a_declined_nominee_stays_out_and_may_be_nominated_again(client, make_us
 
 def test_an_account_someone_used_is_not_nominated_again(client, make_user):
     """Only a never-used inactive account of the State can be nominated again; any other
-    address that has an account is refused as before."""
+    address that has an account is refused, next to the field, with what was typed kept."""
     focal_point = make_user("focal_point", "KEN")
     other_state = make_user("observer", "UGA", email="taken@example.org")
     login(client, focal_point)
-    refused = nominate(client, response_of("KEN").id, "taken@example.org")
-    assert "already exists" in page_text(refused)
+    refused = nominate(client, response_of("KEN").id, "taken@example.org", name="Eve Typed",
+                       role="observer")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert re.search(r'<p class="error-message" id="invite-email-error">\s*<span>An account '
+                     r'with this e-mail address already exists', html)
+    assert 'value="Eve Typed"' in html and 'value="taken@example.org"' in html
+    assert re.search(r'<input checked id="invite-role-1" name="role" type="radio" '
+                     r'value="observer">', html)
     db.session.refresh(other_state)
     assert other_state.state.code == "UGA" and not other_state.nomination_pending
 

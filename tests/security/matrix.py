@@ -174,7 +174,8 @@ MATRIX: dict[str, Row] = {
                                             "POST": state_page(422, 403, 403, 403)}),
     "responses.team": Row(
         response_args,
-        {"GET": state_page(200, 200, 200, 200), "POST": state_page(302, 403, 403, 403)},
+        # An empty invitation: the form again, with its errors.
+        {"GET": state_page(200, 200, 200, 200), "POST": state_page(422, 403, 403, 403)},
         body=lambda w: {"action": "invite", "role": "observer", "email": "", "display_name": ""}),
 
     # Working offline: the workbook to download, the upload (an empty post: "choose a
