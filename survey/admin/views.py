@@ -714,10 +714,14 @@ def _export_download_url(cycle: ReportingCycle, kind: ExportKind,
     return url_for("admin.synthesis", cycle_id=cycle.id, **args)
 
 
+def _file_locale(kind: ExportKind) -> str:
+    return stored.file_locale(kind, current_locale())
+
+
 def _stored_file(cycle: ReportingCycle, kind: ExportKind) -> Any:
     """The file asked for with ``?file=`` or stored for the data as it is now; else one a
     worker makes (to its progress page), or, without Redis, one made and stored now."""
-    locale = current_locale()
+    locale = _file_locale(kind)
     asked = request.args.get("file", type=int)
     chosen = stored.stored_export(cycle, kind, asked) if asked is not None else None
     if chosen is not None:
@@ -771,7 +775,7 @@ def export_progress(cycle_id: int, kind: str, fingerprint: str) -> Any:
     connection = redis_connection()
     if connection is None:
         return redirect(_export_download_url(cycle, export_kind))
-    state = export_jobs.export_state(cycle, export_kind, current_locale(), fingerprint,
+    state = export_jobs.export_state(cycle, export_kind, _file_locale(export_kind), fingerprint,
                                      connection)
     if state.status == "missing":  # forgotten meanwhile: the file of the data as it is now
         return redirect(_export_download_url(cycle, export_kind), 303)
@@ -785,7 +789,7 @@ def export_progress(cycle_id: int, kind: str, fingerprint: str) -> Any:
 def export_status(cycle_id: int, kind: str, fingerprint: str) -> HttpResponse:
     """Where the file stands, as JSON, for the progress page's script."""
     cycle, export_kind = _export_or_404(cycle_id, kind, fingerprint)
-    state = export_jobs.export_state(cycle, export_kind, current_locale(), fingerprint,
+    state = export_jobs.export_state(cycle, export_kind, _file_locale(export_kind), fingerprint,
                                      redis_connection())
     body = state.as_json()
     body["download_url"] = _export_download_url(cycle, export_kind, state.export_id)
@@ -799,7 +803,7 @@ def export_retry(cycle_id: int, kind: str, fingerprint: str) -> HttpResponse:
     cycle, export_kind = _export_or_404(cycle_id, kind, fingerprint)
     connection = redis_connection()
     if connection is not None:
-        export_jobs.forget_failure(cycle, export_kind, current_locale(), fingerprint,
+        export_jobs.forget_failure(cycle, export_kind, _file_locale(export_kind), fingerprint,
                                    connection)
     log.info("%s export of cycle %s asked for again by user %s", export_kind.value, cycle.slug,
              current_user.id)

@@ -54,6 +54,13 @@ def code_version() -> str:
     return digest.hexdigest()[:32]
 
 
+def file_locale(kind: ExportKind, locale: str) -> str:
+    """The language a stored file of this kind is made for, asked for in ``locale``: a
+    synthesis is written in its reader's language; the workbook holds the stored data and
+    headings the same in every language, so one file serves every administrator."""
+    return locale if kind is not ExportKind.XLSX else "en"
+
+
 def fingerprint(cycle: ReportingCycle, kind: ExportKind, locale: str) -> str:
     """What a file of the cycle made now would be made from, as 32 hex digits; one aggregate
     query (the responses and States, not their answers)."""

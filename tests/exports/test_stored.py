@@ -98,6 +98,18 @@ def test_the_workbook_is_made_once_then_again_after_an_answer_is_saved(
     assert newest.id != kept_id
 
 
+def test_administrators_in_every_language_share_one_workbook(client, admin, counted):
+    """The workbook is the stored data, the same whatever the reader's language: made once
+    for all (a synthesis, written in its reader's language, is made per language)."""
+    url = f"/admin/cycles/{current_cycle().id}/answers.xlsx"
+    first = client.get(url)
+    admin.locale = "fr"
+    db.session.commit()
+    in_french = client.get(url)
+    assert in_french.status_code == 200 and in_french.get_data() == first.get_data()
+    assert counted["xlsx"] == 1 and len(stored_rows(current_cycle(), ExportKind.XLSX)) == 1
+
+
 def test_a_stored_file_asked_for_by_id_is_served_while_it_is_kept(client, admin, make_user,
                                                                    counted):
     cycle = current_cycle()
