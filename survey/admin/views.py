@@ -127,9 +127,12 @@ def overview() -> str:
     descending = valid and form.order.data == "desc"
     in_group = filter_and_sort(rows, group=group)
     shown = filter_and_sort(in_group, status=status, sort=sort, descending=descending)
+    nominations = db.session.scalar(sa.select(sa.func.count()).where(
+        User.nomination_pending.is_(True)))
     return render_template(
         "admin/overview.html", cycle=cycle, form=form, rows=shown, total=len(rows),
         counts=status_counts(in_group), group=group, sort=sort, descending=descending,
+        nominations=nominations,
         sort_url=lambda key: url_for(
             "admin.overview", cycle=cycle.id, status=form.status.data or None,
             group=form.group.data or None, sort=key,

@@ -57,6 +57,9 @@ def test_a_nominee_waits_for_the_secretariat_and_is_invited_once_approved(client
     assert "/set-password/" not in caplog.text
 
     sign_in(client, admin)
+    overview = client.get("/admin/")
+    assert '<a href="/admin/users#nominations-heading"><strong>1 nomination awaiting your ' \
+        'check</strong></a>' in overview.get_data(as_text=True)
     users = client.get("/admin/users")
     listed = page_text(users)
     assert "1 nomination awaiting your check" in listed
