@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from survey.auth import passwords
@@ -22,10 +23,12 @@ from survey.auth.tokens import LinkPurpose, make_token, max_age
 from survey.core.audit import record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
+from survey.core.labels import label
 from survey.core.mail import mail_configured, send_mail
 from survey.core.text import clean_name
 from survey.core.urls import external_url
 from survey.states.models import State
+from survey.states.services import state_name
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +195,7 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
         unused.nomination_pending = True
         record_event("user.nominated", "user", unused.id, actor=actor,
                      state_id=unused.state_id, before=before, after=_user_snapshot(unused))
+        _tell_the_secretariat(unused, actor)
         return unused, None
     user = create_user(email, display_name, role, state, actor=actor)
     if nominating:
@@ -199,9 +203,36 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
         user.is_active, user.nomination_pending = False, True
         record_event("user.nominated", "user", user.id, actor=actor, state_id=user.state_id,
                      before=before, after=_user_snapshot(user))
+        _tell_the_secretariat(user, actor)
         return user, None
     record_event("user.invited", "user", user.id, actor=actor, state_id=user.state_id)
     return user, send_link(user, LinkPurpose.INVITATION)
+
+
+def _tell_the_secretariat(nominee: User, nominator: User) -> None:
+    """Mail each active administrator, in their language, that a nomination awaits their
+    check, where a mail server is configured. A failure is logged: the nomination stands,
+    listed on the Users page and the overview."""
+    if not mail_configured():
+        return
+    url = external_url("admin.user", user_id=nominee.id)
+    administrators = db.session.scalars(sa.select(User).where(
+        User.role == Role.ADMIN, User.is_active.is_(True)).order_by(User.id)).all()
+    for administrator in administrators:
+        with force_locale(administrator.locale or "en"):
+            state = state_name(nominee.state) if nominee.state else ""
+            subject = _("Nomination to check: %(name)s (%(state)s)",
+                        name=nominee.display_name, state=state)
+            body = _("%(focal_point)s, focal point, nominated %(name)s (%(email)s), "
+                     "%(role)s, to work on the self-assessment (State: %(state)s).\n\n"
+                     "Approve or decline the nomination here:\n%(url)s\n",
+                     focal_point=nominator.display_name, name=nominee.display_name,
+                     email=nominee.email, role=label(nominee.role), state=state, url=url)
+        try:
+            send_mail(administrator.email, subject, body)
+        except (smtplib.SMTPException, OSError):
+            log.exception("could not mail administrator %s about nomination %s",
+                          administrator.id, nominee.id)
 
 
 def approve_nomination(user: User, *, actor: User) -> DeliveredLink:

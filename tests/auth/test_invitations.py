@@ -5,7 +5,6 @@ import dataclasses
 import email
 import email.policy
 import re
-import socket
 import time
 
 import pytest
@@ -81,30 +80,6 @@ def test_forgotten_password_answers_the_same_for_every_address(client, make_user
     unknown = client.post("/forgot-password", data={"email": "nobody@example.org"},
                           follow_redirects=True)
     assert page_text(known) == page_text(unknown)
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd cannot use port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
 
 
 def test_invitations_and_resets_are_mailed_when_smtp_is_configured(
