@@ -991,7 +991,7 @@ def users() -> str:
         .options(selectinload(User.invited_by)).order_by(User.created_at, User.id)).all()
     return render_template("admin/users.html", users=shown, form=form, page=page, pages=pages,
                            total=total, page_url=lambda n: url_for("admin.users", page=n, **args),
-                           nominations=nominations, nomination_form=forms.NominationForm())
+                           nominations=nominations)
 
 
 def _state_by_code(code: str | None) -> State | None:
@@ -1049,8 +1049,7 @@ def _user_page(account: User, role_form: forms.RoleForm | None = None,
                AuditEvent.actor_id == account.id))
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("admin/user.html", account=account, role_form=role_form,
-                           active_form=forms.ActiveForm(), events=events,
-                           nomination_form=forms.NominationForm(), link=link)
+                           active_form=forms.ActiveForm(), events=events, link=link)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

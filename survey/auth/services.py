@@ -190,7 +190,7 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
         # An account of this State never used and inactive (a declined nomination, say):
         # nominated again, for the secretariat to check again.
         before = _user_snapshot(unused)
-        unused.role = role
+        unused.role, unused.invited_by = role, actor
         unused.display_name = clean_display_name(display_name) or unused.email
         unused.nomination_pending = True
         record_event("user.nominated", "user", unused.id, actor=actor,
