@@ -112,6 +112,12 @@ def axe_source(browser_tools) -> str:
 
 # --- pages ---------------------------------------------------------------------------------
 
+def _offline_by_design(text: str) -> bool:
+    """A request refused because a test took the browser offline (``set_offline``): the
+    autosave tried and will retry, which the test checks; Chromium logs the refusal."""
+    return "net::ERR_INTERNET_DISCONNECTED" in text
+
+
 @dataclass
 class Audit:
     """axe-core's WCAG 2.1 AA findings, page by page, and what the browser complained
@@ -125,7 +131,8 @@ class Audit:
 
     def watch(self, page: Any) -> Any:
         page.on("console", lambda message: self.console.append(
-            f"{page.url}: {message.text}") if message.type == "error" else None)
+            f"{page.url}: {message.text}") if message.type == "error"
+            and not _offline_by_design(message.text) else None)
         page.on("pageerror", lambda error: self.console.append(f"{page.url}: {error}"))
         page.on("response", lambda response: self.console.append(
             f"{response.status} from {response.url}") if response.status >= 500 else None)
