@@ -499,8 +499,10 @@ def publish(version_id: int) -> Any:
     if request.method == "GET":
         form.cycles.data = [c.id for c in movable]
     impacts = {c.id: cycles.move_impact(c, version) for c in movable}
-    context = {"version": version, "compared": compared, "diff": diff, "form": form,
-               "movable": movable, "impacts": impacts}
+    base = (db.session.get(QuestionnaireVersion, version.based_on_id)
+            if version.based_on_id is not None else None)
+    context = {"version": version, "compared": compared, "base": base, "diff": diff,
+               "form": form, "movable": movable, "impacts": impacts}
     if not form.validate_on_submit():
         if request.method == "POST":
             return _invalid("admin/publish.html", **context)

@@ -582,8 +582,16 @@ def _paragraph_changes(a: Outline, b: Outline) -> tuple[ParagraphChange, ...]:
 
 
 def compared_version(version: QuestionnaireVersion) -> QuestionnaireVersion | None:
-    """The version a draft is compared with: the one it was made from, else the one
-    published before it."""
+    """The version a version is compared with. A draft: the version published now, which
+    publishing it replaces (a draft made from an older version would otherwise show "no
+    differences" while undoing what was published since); else the one it was made from.
+    A published or retired version: the one it was made from, else the one before it."""
+    if version.status is VersionStatus.DRAFT:
+        live = db.session.scalar(sa.select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+            QuestionnaireVersion.status == VersionStatus.PUBLISHED))
+        if live is not None:
+            return live
     if version.based_on_id is not None:
         return db.session.get(QuestionnaireVersion, version.based_on_id)
     return db.session.scalar(sa.select(QuestionnaireVersion).where(

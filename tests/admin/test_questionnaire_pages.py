@@ -206,6 +206,30 @@ def test_publishing_shows_the_changes_first(client, admin):
     assert db.session.get(QuestionnaireVersion, draft.id).status is VersionStatus.DRAFT
 
 
+def test_a_draft_of_an_older_version_is_compared_with_the_published_one(client, admin):
+    """A draft copied from version 1 after version 2 was published would undo version 2's
+    changes: the publish page says so, and lists them against version 2."""
+    first = published_version("kyoto-2021")
+    draft = make_draft(client)
+    question = editing.question_by_key(draft, "p30.status")
+    client.post(f"/admin/versions/{draft.id}/questions/p30.status/edit",
+                data={**question_form(question), "help": "Assess it as a whole."})
+    published = client.post(f"/admin/versions/{draft.id}/publish",
+                            data={"change_note": "Help for p30", "confirm": "y"})
+    assert published.status_code == 302
+    assert published_version("kyoto-2021").number == 2
+    made = client.post(f"/admin/versions/{first.id}/draft")  # version 1, now retired
+    assert made.status_code == 302
+    third = editing.draft_of(first.questionnaire_id)
+    assert third.based_on_id == first.id and third.number == 3
+
+    text = page_text(client.get(f"/admin/versions/{third.id}/publish"))
+    assert "Changes from version 2" in text
+    assert "This draft was made from version 1, not from version 2, which is published " \
+           "now." in text
+    assert "p30.status" in text and "Assess it as a whole." in text  # to be undone
+
+
 def test_the_preview_shows_what_a_focal_point_sees(client, admin):
     version = published_version("kyoto-2021")
     page = client.get(f"/admin/versions/{version.id}/preview/I")
