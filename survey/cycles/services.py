@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from survey.auth.models import User
 from survey.core.audit import record_event
@@ -233,6 +234,16 @@ def _misfits(cycle: ReportingCycle, old: Outline | None,
     return misfits
 
 
+def _refitted(cycle: ReportingCycle, new: Outline) -> list[int]:
+    """Ids of the cycle's flagged answers that fit ``new`` (a question it asks)."""
+    rows = db.session.execute(
+        sa.select(Answer.id, Answer.question_key, Answer.value)
+        .join(Response, Answer.response_id == Response.id)
+        .where(Response.cycle_id == cycle.id, Answer.needs_review.is_(True)))
+    return [answer_id for answer_id, key, value in rows
+            if key in new.questions_by_key and answer_fits(new.questions_by_key[key], value)]
+
+
 def _retired_counts(cycle: ReportingCycle, new: Outline) -> dict[str, int]:
     """Answers (given, not cleared) to questions ``new`` does not ask, by key."""
     rows = db.session.execute(
@@ -285,6 +296,13 @@ def move_to_version(cycle: ReportingCycle, version: QuestionnaireVersion, *,
         db.session.execute(
             sa.update(Answer).where(Answer.id.in_(ids[start:start + _BATCH]))
             .values(needs_review=True).execution_options(synchronize_session=False))
+    # An answer flagged by an earlier move that fits again (its option is offered again)
+    # needs no review any more: the State could not clear the flag by saving it unchanged.
+    refitted = _refitted(cycle, new)
+    for start in range(0, len(refitted), _BATCH):
+        db.session.execute(
+            sa.update(Answer).where(Answer.id.in_(refitted[start:start + _BATCH]))
+            .values(needs_review=False).execution_options(synchronize_session=False))
     before = _snapshot(cycle)
     cycle.questionnaire_version = version
     # Every report shows the questionnaire's wording: the cached ones are out of date.
@@ -357,28 +375,37 @@ class EarlierQuestion:
     type: QuestionType
     options: tuple[Option, ...]
     paragraph_number: int | None
-    section_key: str
+    section_key: str  # the top-level section
     section_title: str
     version_number: int
+    # Options that older versions offered and this one does not (the newest label of each):
+    # an answer flagged after two changes of the options still reads as it was chosen.
+    former_options: tuple[Option, ...] = ()
 
     def option_label(self, value: str) -> str:
-        return next((o.label for o in self.options if o.value == value), value)
+        return next((o.label for o in (*self.options, *self.former_options)
+                     if o.value == value), value)
 
 
 def earlier_questions(version: QuestionnaireVersion, keys: Iterable[str],
                       *, exclude_version: bool = True) -> dict[str, EarlierQuestion]:
     """The latest wording of each question key in the questionnaire's other versions
-    (or in any version, the given one included, with ``exclude_version=False``)."""
+    (or in any version, the given one included, with ``exclude_version=False``), under
+    its top-level section, with the options older versions offered besides."""
     keys = sorted(set(keys))
     if not keys:
         return {}
-    found: dict[str, EarlierQuestion] = {}
+    parent = aliased(Section)
+    rows_by_key: dict[str, list[sa.Row]] = {}
     for start in range(0, len(keys), _BATCH):
         query = (
             sa.select(Question.key, Question.label, Question.type, Question.options,
-                      Paragraph.number, Section.key, Section.title, QuestionnaireVersion.number)
+                      Paragraph.number, sa.func.coalesce(parent.key, Section.key),
+                      sa.func.coalesce(parent.title, Section.title),
+                      QuestionnaireVersion.number)
             .join(QuestionnaireVersion, Question.version_id == QuestionnaireVersion.id)
             .join(Section, Question.section_id == Section.id)
+            .outerjoin(parent, Section.parent_id == parent.id)
             .outerjoin(Paragraph, Question.paragraph_id == Paragraph.id)
             .where(QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
                    Question.key.in_(keys[start:start + _BATCH]))
@@ -386,13 +413,22 @@ def earlier_questions(version: QuestionnaireVersion, keys: Iterable[str],
         if exclude_version:
             query = query.where(QuestionnaireVersion.id != version.id)
         for row in db.session.execute(query):
-            key = row[0]
-            if key not in found:
-                found[key] = EarlierQuestion(
-                    key=key, label=row[1], type=row[2],
-                    options=tuple(Option(o["value"], o["label"]) for o in row[3] or []),
-                    paragraph_number=row[4], section_key=row[5], section_title=row[6],
-                    version_number=row[7])
+            rows_by_key.setdefault(row[0], []).append(row)
+    found: dict[str, EarlierQuestion] = {}
+    for key, rows in rows_by_key.items():
+        latest, *older = rows
+        options = tuple(Option(o["value"], o["label"]) for o in latest[3] or [])
+        seen = {o.value for o in options}
+        former = []
+        for row in older:
+            for o in row[3] or []:
+                if o["value"] not in seen:
+                    seen.add(o["value"])
+                    former.append(Option(o["value"], o["label"]))
+        found[key] = EarlierQuestion(
+            key=key, label=latest[1], type=latest[2], options=options,
+            paragraph_number=latest[4], section_key=latest[5], section_title=latest[6],
+            version_number=latest[7], former_options=tuple(former))
     return found
 
 

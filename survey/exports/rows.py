@@ -55,9 +55,17 @@ class ExportQuestion:
     paragraph_number: int | None
     removed: bool
     position: int
+    # Options earlier versions offered and this one does not: the labels of answers chosen
+    # then (flagged for review, or to a removed question).
+    former_options: tuple[Option, ...] = ()
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Each option's label by its value, the former options' included."""
+        return {o.value: o.label for o in (*self.former_options, *self.options)}
 
     def option_label(self, value: str) -> str:
-        return next((o.label for o in self.options if o.value == value), value)
+        return self.labels.get(value, value)
 
     @cached_property
     def cells(self) -> tuple[Any, ...]:
@@ -164,13 +172,19 @@ class CycleAnswers:
 
     def _load_questions(self) -> dict[str, ExportQuestion]:
         questions: dict[str, ExportQuestion] = {}
+        choices = earlier_questions(self.version, (
+            item.key for item in self.outline.questions() if item.type.is_choice))
         for position, item in enumerate(self.outline.questions()):
             top = self.outline.top_level(item.section_key)
+            offered = set(item.option_values)
+            old = choices.get(item.key)
             questions[item.key] = ExportQuestion(
                 key=item.key, label=item.label, type=item.type, required=item.required,
                 options=item.options, condition=item.condition, section_key=top.key,
                 section_title=top.title, paragraph_number=item.paragraph_number,
-                removed=False, position=position)
+                removed=False, position=position,
+                former_options=tuple(o for o in (*old.options, *old.former_options)
+                                     if o.value not in offered) if old else ())
         removed_keys = set(db.session.scalars(
             sa.select(Answer.question_key).distinct()
             .join(Response, Answer.response_id == Response.id)
@@ -185,6 +199,7 @@ class CycleAnswers:
                 key=key, label=old.label if old else key,
                 type=old.type if old else QuestionType.TEXT, required=False,
                 options=old.options if old else (), condition=None,
+                former_options=old.former_options if old else (),
                 section_key=old.section_key if old else "",
                 section_title=old.section_title if old else "",
                 paragraph_number=old.paragraph_number if old else None, removed=True,

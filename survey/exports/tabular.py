@@ -88,7 +88,7 @@ def _csv_batches(answers: CycleAnswers, excel_safe: bool,
             if question.type.is_choice:
                 options = labels.get(question.key)
                 if options is None:
-                    options = labels[question.key] = {o.value: o.label for o in question.options}
+                    options = labels[question.key] = question.labels
                 chosen = value if isinstance(value, list) else (value,)
                 label = cell("; ".join(options.get(str(v), str(v)) for v in chosen))
             else:
@@ -191,8 +191,7 @@ def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, s
         nonlocal choices
         known = questions.get(question.key)
         if known is None:
-            options = ({o.value: o.label for o in question.options}
-                       if question.type.is_choice else None)
+            options = question.labels if question.type.is_choice else None
             known = questions[question.key] = (
                 _csv_fragment([cell(v) for v in question.cells]) + ",", options,
                 None if options is None else {}, "yes," if question.removed else "no,")

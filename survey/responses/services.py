@@ -28,6 +28,7 @@ from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
 from survey.cycles.models import CycleStatus
+from survey.cycles.services import answered_clause
 from survey.questionnaires.models import QuestionType
 from survey.questionnaires.outline import (
     Outline,
@@ -529,15 +530,29 @@ def restore_answer(response: Response, key: str, event_id: int, *, actor: User) 
 # --- sign-off and review --------------------------------------------------------------------
 
 class IncompleteResponse(DomainError):
-    def __init__(self, missing: list[QuestionItem]) -> None:
-        super().__init__(_("Some required questions are not answered yet."))
+    """Required answers are missing, or answers flagged when the questionnaire changed
+    (an option no longer offered) still await the State's review."""
+
+    def __init__(self, missing: list[QuestionItem], to_review: list[str] | None = None) -> None:
+        super().__init__(_("Some required questions are not answered yet.") if missing else
+                         _("Some answers no longer fit the questionnaire and need review."))
         self.missing = missing
+        self.to_review = to_review or []
+
+
+def answers_to_review(response: Response, outline: Outline) -> list[str]:
+    """Keys of the answers flagged when the cycle moved to a new version (they no longer fit
+    their question) and not changed since, for questions the version still asks."""
+    keys = db.session.scalars(sa.select(Answer.question_key).where(
+        Answer.response_id == response.id, Answer.needs_review.is_(True), answered_clause()))
+    return sorted(key for key in keys if key in outline.questions_by_key)
 
 
 def submit(response: Response, *, actor: User) -> None:
     """Sign off and submit on behalf of the State; the response is locked afterwards.
 
-    :raises IncompleteResponse: required answers are missing (listed)
+    :raises IncompleteResponse: required answers are missing, or flagged answers await
+        review (listed)
     :raises DomainError: the response is locked, or the user is not the focal point
     """
     if actor.role is not Role.FOCAL_POINT or actor.state_id != response.state_id:
@@ -545,9 +560,11 @@ def submit(response: Response, *, actor: User) -> None:
     reason = lock_reason(response)
     if reason:
         raise DomainError(reason)
-    missing = missing_required(outline_for(response), answer_values(response))
-    if missing:
-        raise IncompleteResponse(missing)
+    outline = outline_for(response)
+    missing = missing_required(outline, answer_values(response))
+    to_review = answers_to_review(response, outline)
+    if missing or to_review:
+        raise IncompleteResponse(missing, to_review)
     before = response.status.value
     response.status = ResponseStatus.SUBMITTED
     response.submitted_at = utcnow()

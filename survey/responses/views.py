@@ -307,6 +307,7 @@ def submit(response_id: int) -> str | HttpResponse:
     outline = localized(services.outline_for(response))
     values = services.answer_values(response)
     missing = services.missing_required(outline, values)
+    to_review = stale_answers(response, outline).flagged
     if request.method == "POST":
         if request.form.get("confirm") != "yes":
             flash(_("Confirm that you sign off on behalf of your Government."), "error")
@@ -315,6 +316,7 @@ def submit(response_id: int) -> str | HttpResponse:
                 services.submit(response, actor=current_user)
             except services.IncompleteResponse as exc:
                 missing = [outline.questions_by_key[q.key] for q in exc.missing]
+                to_review = [a for a in to_review if a.key in exc.to_review]
             except DomainError as exc:
                 flash(str(exc), "error")
             else:
@@ -326,7 +328,8 @@ def submit(response_id: int) -> str | HttpResponse:
                 return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200
     return render_template("responses/submit.html", response=response, outline=outline,
-                           missing=missing, lock_reason=services.lock_reason(response)), status
+                           missing=missing, to_review=to_review,
+                           lock_reason=services.lock_reason(response)), status
 
 
 @bp.route("/responses/<int:response_id>/team", methods=["GET", "POST"])

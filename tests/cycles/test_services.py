@@ -194,3 +194,57 @@ def test_answer_fits():
     assert not cycles.answer_fits(question(QuestionType.DATE), "2023-02-29")
     assert not cycles.answer_fits(question(QuestionType.TEXT, max_length=3), "abcd")
     assert cycles.answer_fits(question(QuestionType.TEXT), None)
+
+
+def test_a_flagged_answer_keeps_its_labels_blocks_sign_off_and_clears_when_it_fits(
+        make_user, admin):
+    """Over three more versions: the option is dropped (flagged), the question reworded
+    (still flagged, still read with the label it was chosen under, in the exports too), the
+    option offered again (no longer flagged). Meanwhile the State cannot sign off."""
+    from survey.exports.tabular import iter_csv_rows
+
+    focal_point = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    save(response, focal_point, {"p22.challenges": ["capacity", "data"],
+                                 "p22.examples": "Three cases in 2023."})
+    data_option = next(o for o in editing.question_by_key(
+        published_version("kyoto-2021"), "p22.challenges").options if o["value"] == "data")
+
+    def drop_data(draft):
+        question = editing.question_by_key(draft, "p22.challenges")
+        editing.update_question(question, {"options": [
+            o for o in question.options if o["value"] != "data"]}, actor=admin)
+        editing.delete_question(editing.question_by_key(draft, "p22.examples"), actor=admin)
+
+    def reword(draft):
+        editing.update_question(editing.question_by_key(draft, "p22.challenges"),
+                                {"label": "What stands in the way?"}, actor=admin)
+
+    def offer_data_again(draft):
+        question = editing.question_by_key(draft, "p22.challenges")
+        editing.update_question(question, {"options": [*question.options, data_option]},
+                                actor=admin)
+
+    publish_changes(admin, drop_data)
+    publish_changes(admin, reword)
+    response = response_of("JPN")
+    assert response.cycle.questionnaire_version.number == 3
+    [flagged] = cycles.stale_answers(response).flagged
+    assert flagged.key == "p22.challenges" and data_option["label"] in flagged.text
+
+    header, *rows = list(iter_csv_rows(response.cycle))
+    exported = {r[header.index("question_key")]: dict(zip(header, r, strict=True))
+                for r in rows if r[header.index("state_code")] == "JPN"}
+    assert data_option["label"] in exported["p22.challenges"]["value_label"]
+    assert exported["p22.challenges"]["needs_review"] == "yes"
+    # A removed question is filed under its top-level section, as every other answer is.
+    assert exported["p22.examples"]["section_key"] == exported["p22.challenges"]["section_key"]
+
+    with pytest.raises(responses.IncompleteResponse) as refused:
+        responses.submit(response, actor=focal_point)
+    assert refused.value.to_review == ["p22.challenges"]
+
+    publish_changes(admin, offer_data_again)
+    response = response_of("JPN")
+    assert not cycles.stale_answers(response).flagged
+    assert responses.answers_to_review(response, responses.outline_for(response)) == []
