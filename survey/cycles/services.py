@@ -79,7 +79,14 @@ def update_cycle(cycle: ReportingCycle, name: str, opens_on: date, closes_on: da
     if closes_on < opens_on:
         raise DomainError(_("The closing date must not be before the opening date."))
     before = _snapshot(cycle)
+    renamed = cycle.name != name.strip()
     cycle.name, cycle.opens_on, cycle.closes_on = name.strip(), opens_on, closes_on
+    if renamed:
+        # The reports print the cycle's name (cover, footers, metadata): stored ones are
+        # out of date.
+        db.session.execute(
+            sa.update(Response).where(Response.cycle_id == cycle.id)
+            .values(revision=Response.revision + 1).execution_options(synchronize_session=False))
     db.session.flush()
     after = _snapshot(cycle)
     if after != before:

@@ -80,6 +80,25 @@ def test_update_cycle_checks_the_dates(admin):
     assert (cycle.name, cycle.closes_on) == ("New name", date(2031, 1, 1))
 
 
+def test_renaming_a_cycle_makes_its_stored_reports_out_of_date(admin):
+    """The reports print the cycle's name: a stored PDF with the old one is not served."""
+    from survey.reports import national
+    from survey.reports.pdf import RenderedPdf
+
+    cycle = cycles.current_cycle()
+    response = response_of("JPN")
+    national.store_report(response, response.revision, "en", RenderedPdf(b"%PDF-old", 1))
+    db.session.commit()
+    cycles.update_cycle(cycle, cycle.name, cycle.opens_on, date(2031, 1, 1), actor=admin)
+    db.session.commit()
+    assert national.has_cached_report(response_of("JPN"), "en")  # the dates are not printed
+    cycles.update_cycle(cycle, "Kyoto follow-up, first cycle", cycle.opens_on,
+                        cycle.closes_on, actor=admin)
+    db.session.commit()
+    db.session.expire_all()
+    assert not national.has_cached_report(response_of("JPN"), "en")
+
+
 def publish_changes(admin, change) -> object:
     """Make a draft, let ``change(draft)`` edit it, publish it and move the open cycle."""
     old = published_version("kyoto-2021")
