@@ -28,8 +28,9 @@ class MemberState:
 
 def display_name(code: str) -> str:
     """A State's English name: the UN's where pycountry's differs ("United States of
-    America", not "United States"), otherwise pycountry's with its index form turned round
-    for reading ("Korea, Republic of" becomes "Republic of Korea")."""
+    America", not "United States"; "Venezuela (Bolivarian Republic of)", filed under V as
+    in UN lists), otherwise pycountry's with its index form turned round for reading
+    ("Korea, Republic of" becomes "Republic of Korea")."""
     return NAME_CORRECTIONS.get(("en", code)) or _reading_form(code)
 
 
@@ -47,8 +48,36 @@ CATALOGS = {"ar": "ar", "es": "es", "fr": "fr", "ru": "ru", "zh": "zh_CN"}
 
 # Where pycountry's catalog does not give a State's name as it reads in that language (an
 # index form, an outdated, misspelt or missing translation, a colloquial short form), the
-# name the UN uses.
+# name the UN uses. Five States' UN short names put the qualifier in brackets after the
+# name they are filed under ("Bolivia (Plurinational State of)"; the Netherlands since
+# 2022); the others' are the reading form.
 NAME_CORRECTIONS = {
+    ("en", "BOL"): "Bolivia (Plurinational State of)",
+    ("fr", "BOL"): "Bolivie (État plurinational de)",
+    ("es", "BOL"): "Bolivia (Estado Plurinacional de)",
+    ("ru", "BOL"): "Боливия (Многонациональное Государство)",
+    ("ar", "BOL"): "بوليفيا (دولة - المتعددة القوميات)",
+    ("en", "IRN"): "Iran (Islamic Republic of)",
+    ("fr", "IRN"): "Iran (République islamique d')",
+    ("es", "IRN"): "Irán (República Islámica del)",
+    ("ru", "IRN"): "Иран (Исламская Республика)",
+    ("ar", "IRN"): "إيران (جمهورية - الإسلامية)",
+    ("en", "FSM"): "Micronesia (Federated States of)",
+    ("fr", "FSM"): "Micronésie (États fédérés de)",
+    ("es", "FSM"): "Micronesia (Estados Federados de)",
+    ("ru", "FSM"): "Микронезия (Федеративные Штаты)",
+    ("ar", "FSM"): "ميكرونيزيا (ولايات - الموحدة)",
+    ("en", "VEN"): "Venezuela (Bolivarian Republic of)",
+    ("fr", "VEN"): "Venezuela (République bolivarienne du)",
+    ("es", "VEN"): "Venezuela (República Bolivariana de)",
+    ("ru", "VEN"): "Венесуэла (Боливарианская Республика)",
+    ("ar", "VEN"): "فنزويلا (جمهورية - البوليفارية)",
+    ("en", "NLD"): "Netherlands (Kingdom of the)",
+    ("fr", "NLD"): "Pays-Bas (Royaume des)",
+    ("es", "NLD"): "Países Bajos (Reino de los)",
+    ("ru", "NLD"): "Нидерланды (Королевство)",
+    ("zh", "NLD"): "荷兰王国",
+    ("ar", "NLD"): "هولندا (مملكة)",
     ("en", "GBR"): "United Kingdom of Great Britain and Northern Ireland",
     ("fr", "GBR"): "Royaume-Uni de Grande-Bretagne et d'Irlande du Nord",
     ("es", "GBR"): "Reino Unido de Gran Bretaña e Irlanda del Norte",
@@ -61,12 +90,9 @@ NAME_CORRECTIONS = {
     ("ru", "USA"): "Соединенные Штаты Америки",
     ("zh", "USA"): "美利坚合众国",
     ("ar", "USA"): "الولايات المتحدة الأمريكية",
-    ("ar", "BOL"): "دولة بوليفيا المتعددة القوميات",
     ("ar", "CIV"): "كوت ديفوار",
     ("ar", "TUR"): "تركيا",
     ("ar", "VAT"): "الكرسي الرسولي (دولة مدينة الفاتيكان)",
-    ("ar", "VEN"): "جمهورية فنزويلا البوليفارية",
-    ("es", "BOL"): "Estado Plurinacional de Bolivia",
     ("es", "CIV"): "Côte d'Ivoire",
     ("es", "COM"): "Comoras",
     ("es", "LAO"): "República Democrática Popular Lao",

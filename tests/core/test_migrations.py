@@ -93,3 +93,30 @@ def test_the_united_kingdom_and_the_united_states_take_the_uns_names(empty_datab
                        "USA": "USA (as the secretariat wrote it)", "JPN": "Japan"}
     migrate.downgrade(engine, "87121654783e")
     assert names()["GBR"] == "United Kingdom"
+
+
+def test_five_states_take_the_uns_bracketed_short_names(empty_database):
+    """ "Bolivarian Republic of Venezuela" becomes "Venezuela (Bolivarian Republic of)",
+    filed under V as in UN lists; a name the secretariat gave is left alone."""
+    engine = empty_database
+    migrate.upgrade(engine, "9c3e5a7b1d20")
+    states = sa.table("states", sa.column("code"), sa.column("name"),
+                      sa.column("regional_group"), sa.column("kind"))
+    with engine.begin() as connection:
+        connection.execute(states.insert(), [
+            {"code": "VEN", "name": "Bolivarian Republic of Venezuela",
+             "regional_group": "latin_american_caribbean", "kind": "member_state"},
+            {"code": "NLD", "name": "Netherlands", "regional_group": "western_european_others",
+             "kind": "member_state"},
+            {"code": "IRN", "name": "Iran", "regional_group": "asia_pacific",
+             "kind": "member_state"}])
+
+    def names():
+        with engine.connect() as connection:
+            return dict(connection.execute(sa.select(states.c.code, states.c.name)).all())
+
+    migrate.upgrade(engine)
+    assert names() == {"VEN": "Venezuela (Bolivarian Republic of)",
+                       "NLD": "Netherlands (Kingdom of the)", "IRN": "Iran"}
+    migrate.downgrade(engine, "9c3e5a7b1d20")
+    assert names()["VEN"] == "Bolivarian Republic of Venezuela"

@@ -23,14 +23,17 @@ LANGUAGES = ("ar", "es", "fr", "ru", "zh")
 
 @pytest.mark.parametrize(("code", "locale", "expected"), [
     ("DEU", "fr", "Allemagne"),
-    ("IRN", "fr", "République islamique d'Iran"),  # the official name, index form in English
+    ("IRN", "fr", "Iran (République islamique d')"),  # the UN files it under I
     ("KOR", "fr", "République de Corée"),  # no official name: the index form turned round
     ("PRK", "fr", "République populaire démocratique de Corée"),
     ("SYR", "fr", "République arabe syrienne"),
-    ("BOL", "es", "Estado Plurinacional de Bolivia"),
+    ("BOL", "es", "Bolivia (Estado Plurinacional de)"),  # filed under B, as the UN does
+    ("VEN", "en", "Venezuela (Bolivarian Republic of)"),
+    ("NLD", "en", "Netherlands (Kingdom of the)"),
+    ("NLD", "fr", "Pays-Bas (Royaume des)"),
     ("COD", "es", "República Democrática del Congo"),
     ("CIV", "es", "Côte d'Ivoire"),
-    ("IRN", "ru", "Исламская Республика Иран"),  # without the catalog's stress mark
+    ("PRK", "ru", "Корейская Народно-Демократическая Республика"),  # without stress marks
     ("TZA", "ru", "Объединенная Республика Танзания"),  # "е" for "ё", as the UN writes
     ("USA", "ru", "Соединенные Штаты Америки"),
     ("KOR", "ar", "جمهورية كوريا"),  # the whole name after the comma, without its shadda
@@ -56,8 +59,8 @@ def test_english_is_the_stored_name():
     for state in member_states():
         assert localized_name(state.code, state.name, "en") == state.name
         assert localized_name(state.code, state.name, None) == state.name
-    assert localized_name("BOL", "Plurinational State of Bolivia", "en") \
-        == "Plurinational State of Bolivia"
+    assert localized_name("BOL", "Bolivia (Plurinational State of)", "en") \
+        == "Bolivia (Plurinational State of)"
 
 
 def test_a_name_the_secretariat_gave_is_never_replaced():
