@@ -279,8 +279,27 @@ _UPDATE_ANSWER = sa.update(_answers).where(
 _responses = Response.__table__
 _TOUCH_RESPONSE = sa.update(_responses).where(
     _responses.c.id == sa.bindparam("response_id"),
+    _responses.c.status.in_(sa.bindparam("editable", expanding=True)),
 ).values(revision=_responses.c.revision + 1, last_activity_at=sa.bindparam("now"),
          last_activity_by_id=sa.bindparam("actor_id"))
+
+
+# The statuses in which a State may change its answers (lock_reason says why the others
+# may not). The statement that counts a save in the response's revision checks it again, on
+# the row it locks: see _refuse_if_signed_off.
+EDITABLE_STATUSES = (ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS,
+                     ResponseStatus.RETURNED)
+
+
+def _refuse_if_signed_off(response: Response) -> None:
+    """A sign-off committed while this save was writing (it holds the response's row until
+    it commits; the save's last statement waits for it, then finds the status changed): the
+    save's writes are undone, none of them lands after the sign-off.
+
+    :raises DomainError: always, with the reason the response is locked
+    """
+    db.session.rollback()
+    raise DomainError(lock_reason(response) or _("The response can no longer be edited."))
 
 
 def _current_answers(response: Response, keys: Iterable[str]) -> dict[str, sa.Row]:
@@ -433,13 +452,18 @@ def _one_statement_save() -> sa.Select:
                   bind("event_after", type_=events.c.after.type),
                   bind("event_request", type_=sa.String))
         .select_from(saved)).cte("event")
+    # Counted only while the response is editable: PostgreSQL checks the status again on
+    # the row a concurrent sign-off committed (see _refuse_if_signed_off).
     touched = (sa.update(responses)
                .where(responses.c.id == bind("for_response"),
+                      responses.c.status.in_(EDITABLE_STATUSES),
                       sa.exists(sa.select(saved.c.id)))
                .values(revision=responses.c.revision + 1, last_activity_at=now,
                        last_activity_by_id=bind("by_user"))
+               .returning(responses.c.id)
                .cte("touched"))
-    return sa.select(saved.c.id, saved.c.revision).add_cte(event, touched)
+    return sa.select(saved.c.id, saved.c.revision,
+                     sa.exists(sa.select(touched.c.id)).label("counted")).add_cte(event)
 
 
 _ONE_STATEMENT_SAVE = _one_statement_save()
@@ -457,6 +481,8 @@ def _save_in_one_statement(response: Response, key: str, value: Any, base_revisi
     }).first()
     if row is None:
         return None
+    if not row.counted:
+        _refuse_if_signed_off(response)
     _expire_loaded(Answer, row.id)
     db.session.expire(response)
     return row.revision
@@ -495,8 +521,11 @@ def _touch(response: Response, actor: User, now: datetime) -> None:
             record_event("response.started", "response", response.id, actor=actor,
                          state_id=response.state_id, before={"status": "not_started"},
                          after={"status": "in_progress"})
-    db.session.execute(_TOUCH_RESPONSE, {"response_id": response.id, "now": now,
-                                         "actor_id": actor.id})
+    counted = db.session.execute(_TOUCH_RESPONSE, {
+        "response_id": response.id, "now": now, "actor_id": actor.id,
+        "editable": list(EDITABLE_STATUSES)})
+    if counted.rowcount != 1:
+        _refuse_if_signed_off(response)
     db.session.expire(response)
 
 
@@ -557,6 +586,11 @@ def submit(response: Response, *, actor: User) -> None:
     """
     if actor.role is not Role.FOCAL_POINT or actor.state_id != response.state_id:
         raise DomainError(_("Only the national focal point can submit the response."))
+    # Saves in progress finish first, and none starts until this commits: the answers
+    # checked below are the ones signed off.
+    db.session.execute(sa.select(Response.id).where(Response.id == response.id)
+                       .with_for_update())
+    db.session.refresh(response)
     reason = lock_reason(response)
     if reason:
         raise DomainError(reason)

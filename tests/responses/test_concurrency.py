@@ -6,6 +6,7 @@ user, each in its own application context and database session, as app servers w
 
 import itertools
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,10 @@ from survey.core.audit import AuditEvent
 from survey.core.db import db
 from survey.cycles.services import current_cycle
 from survey.responses import services
-from survey.responses.models import Answer, Response
+from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import State
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, on_postgres
+from tests.responses.helpers import complete
 
 THREADS = 6
 SAVES_PER_THREAD = 15
@@ -43,7 +45,8 @@ def team(committed_app):
         db.session.execute(sa.delete(Answer).where(Answer.response_id == response_id))
         db.session.execute(sa.delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
         db.session.execute(sa.update(Response).where(Response.id == response_id).values(
-            revision=0, status="not_started", last_activity_at=None, last_activity_by_id=None))
+            revision=0, status="not_started", last_activity_at=None, last_activity_by_id=None,
+            submitted_at=None, submitted_by_id=None))
         db.session.execute(sa.text("DELETE FROM users WHERE id IN :ids").bindparams(
             sa.bindparam("ids", expanding=True)), {"ids": user_ids})
         db.session.commit()
@@ -118,3 +121,115 @@ def test_concurrent_saves_lose_no_update(committed_app, team):
         # The response's revision counted every write: no increment was lost.
         response = db.session.get(Response, response_id)
         assert response.revision == len(acknowledged)
+
+
+@pytest.mark.skipif(not on_postgres(), reason="row locks; SQLite serialises every writing "
+                    "request from its first statement (BEGIN IMMEDIATE)")
+@pytest.mark.parametrize("autosave", [True, False], ids=["one answer", "several answers"])
+def test_no_save_lands_after_the_sign_off(committed_app, team, autosave):
+    """The focal point signs off while a colleague's save is on its way: the save waits for
+    the sign-off and is then refused; nothing is written after it."""
+    from survey.auth.models import User
+
+    response_id, user_ids = team
+    with committed_app.app_context():
+        response, focal_point = db.session.get(Response, response_id), db.session.get(
+            User, user_ids[0])
+        complete(response, focal_point)
+        # Answers that exist already: one answer then takes PostgreSQL's one-statement save.
+        services.save_answers(response, [services.Change(k, "Before", "")
+                                         for k in ("p22.examples", "p23.examples")],
+                              actor=focal_point)
+        db.session.commit()
+    signing = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def sign_off() -> None:
+        with committed_app.app_context():
+            services.submit(db.session.get(Response, response_id),
+                            actor=db.session.get(User, user_ids[0]))
+            signing.set()  # the response's row is held until this commits
+            time.sleep(1.0)  # long enough for the save to reach the row and wait
+            db.session.commit()
+            db.session.remove()
+
+    def save() -> None:
+        with committed_app.app_context():
+            response = db.session.get(Response, response_id)
+            user = db.session.get(User, user_ids[1])
+            keys = ["p22.examples"] + ([] if autosave else ["p23.examples"])
+            current = services.answers_of(response, keys)
+            changes = [services.Change(k, "Written while signing off",
+                                       services.answer_token(current.get(k))) for k in keys]
+            db.session.commit()
+            signing.wait(timeout=30)
+            try:
+                outcome["saved"] = services.save_answers(response, changes, actor=user)
+                db.session.commit()
+            except services.DomainError as exc:
+                outcome["refused"] = str(exc)
+            db.session.remove()
+
+    threads = [threading.Thread(target=sign_off), threading.Thread(target=save)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert "submitted" in str(outcome.get("refused")), outcome
+    with committed_app.app_context():
+        response = db.session.get(Response, response_id)
+        assert response.status is ResponseStatus.SUBMITTED
+        written = db.session.scalars(sa.select(Answer.value).where(
+            Answer.response_id == response_id,
+            Answer.question_key.in_(["p22.examples", "p23.examples"]))).all()
+        assert written == ["Before", "Before"]
+        assert len(db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.object_id.in_([f"{response_id}:p22.examples",
+                                      f"{response_id}:p23.examples"]))).all()) == 2
+
+
+@pytest.mark.skipif(not on_postgres(), reason="row locks; SQLite serialises every writing "
+                    "request from its first statement (BEGIN IMMEDIATE)")
+def test_the_sign_off_checks_the_answers_a_save_in_progress_leaves(committed_app, team):
+    """A colleague clears a required answer while the focal point signs off: the sign-off
+    waits for that save and then finds the answer missing."""
+    from survey.auth.models import User
+
+    response_id, user_ids = team
+    with committed_app.app_context():
+        complete(db.session.get(Response, response_id), db.session.get(User, user_ids[0]))
+    saving = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def clear() -> None:
+        with committed_app.app_context():
+            response = db.session.get(Response, response_id)
+            current = services.answers_of(response, ["p22.status"])
+            saved = services.save_answers(response, [services.Change(
+                "p22.status", None, services.answer_token(current.get("p22.status")))],
+                actor=db.session.get(User, user_ids[1]))
+            assert "p22.status" in saved.saved, saved
+            saving.set()  # written, not committed: the response's row is held
+            time.sleep(1.0)
+            db.session.commit()
+            db.session.remove()
+
+    def sign_off() -> None:
+        with committed_app.app_context():
+            saving.wait(timeout=30)
+            try:
+                services.submit(db.session.get(Response, response_id),
+                                actor=db.session.get(User, user_ids[0]))
+                db.session.commit()
+            except services.IncompleteResponse as exc:
+                outcome["missing"] = [q.key for q in exc.missing]
+            db.session.remove()
+
+    threads = [threading.Thread(target=clear), threading.Thread(target=sign_off)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome.get("missing") == ["p22.status"], outcome
+    with committed_app.app_context():
+        assert db.session.get(Response, response_id).status is not ResponseStatus.SUBMITTED
