@@ -64,6 +64,18 @@ def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label_text) for value, label_text in pairs]
 
 
+def named_options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Choices labelled with names people typed (a cycle's name): each option takes its
+    direction from its own text, so "reporting cycle 2026" reads forwards on an Arabic page."""
+    return [SelectChoice(value, name, render_kw={"dir": "auto"}) for value, name in pairs]
+
+
+def isolated(text: str) -> str:
+    """A name set apart from the translated sentence around it (Unicode first-strong
+    isolate), where no markup can be: an option's label. Elsewhere pages use <bdi>."""
+    return f"\u2068{text}\u2069"
+
+
 def state_choices(states: Iterable[Any]) -> list[tuple[str, str]]:
     """(code, name in the interface language) of each State, in alphabetical order."""
     return sorted(((s.code, state_name(s)) for s in states),
@@ -90,7 +102,7 @@ class OverviewFilterForm(SearchForm):
 
     def __init__(self, cycles: Iterable[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.cycle.choices = options((c.id, c.name) for c in cycles)
+        self.cycle.choices = named_options((c.id, c.name) for c in cycles)
         self.status.choices = enum_choices(ResponseStatus, _l("Any status"))
         self.group.choices = enum_choices(RegionalGroup, _l("Any group"))
 
@@ -240,7 +252,9 @@ class _CycleDates(FlaskForm):
                        description=_l("e.g. 2026 reporting cycle"))
     opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
     closes_on = DateField(_l("Deadline"), validators=[InputRequired()],
-                          description=_l("The last day States may edit their answers."))
+                          description=_l("The date States are asked to submit by. Editing "
+                                         "stays open after it until you close the cycle, "
+                                         "as late reports are still taken."))
 
     def validate_closes_on(self, field: Field) -> None:
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
@@ -268,6 +282,13 @@ class CycleVersionForm(FlaskForm):
 
 
 # --- review ---------------------------------------------------------------------------------
+
+class AcceptForm(FlaskForm):
+    # Accepting is final: a box to tick, so that one stray click does not do it.
+    confirm = BooleanField(
+        _l("I have read the response and accept it as final"),
+        validators=[DataRequired(_l("Tick the box to confirm that you accept the response."))])
+
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(

@@ -37,9 +37,11 @@ from werkzeug.routing import BuildError
 
 from survey.admin import forms
 from survey.admin import services as admin_services
+from survey.admin.audit_labels import action_label
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
+from survey.auth.tokens import LinkPurpose
 from survey.core.audit import AuditEvent
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
@@ -51,6 +53,7 @@ from survey.exports.documents import iter_json_chunks
 from survey.exports.models import ExportKind, StoredExport
 from survey.exports.tabular import export_file_name, iter_csv_chunks
 from survey.questionnaires import editing
+from survey.questionnaires.localized import localized
 from survey.questionnaires.models import (
     Paragraph,
     Question,
@@ -86,6 +89,10 @@ def _secretariat_only() -> Any:
     if not current_user.is_admin:
         abort(403)
     return None
+
+
+# The audit trail's actions as people read them, on every page that lists events.
+bp.add_app_template_global(action_label)
 
 
 @bp.app_template_global()
@@ -539,7 +546,8 @@ def _published_versions() -> list[QuestionnaireVersion]:
 
 def _version_choices(versions: list[QuestionnaireVersion]) -> list[Any]:
     return forms.options(
-        (v.id, _("%(title)s — version %(n)d", title=v.questionnaire.title, n=v.number))
+        (v.id, _("%(title)s — version %(n)d", title=forms.isolated(v.questionnaire.title),
+                 n=v.number))
         for v in versions)
 
 
@@ -824,9 +832,11 @@ def _response_or_404(response_id: int) -> Response:
     return response
 
 
-def _review_page(response: Response, return_form: forms.ReturnForm | None = None,
+def _review_page(response: Response, *, accept_form: forms.AcceptForm | None = None,
+                 return_form: forms.ReturnForm | None = None,
                  deadline_form: forms.DeadlineForm | None = None) -> str:
-    outline = answering.outline_for(response)
+    # Section titles in the page's language, as the State's own pages show them.
+    outline = localized(answering.outline_for(response))
     values = answering.answer_values(response)
     return render_template(
         "admin/review.html", response=response, outline=outline,
@@ -834,7 +844,7 @@ def _review_page(response: Response, return_form: forms.ReturnForm | None = None
         missing=answering.missing_required(outline, values),
         stale=cycles.stale_answers(response, outline),
         lock_reason=answering.lock_reason(response),
-        accept_form=forms.ConfirmForm(),
+        accept_form=accept_form or forms.AcceptForm(),
         return_form=return_form or forms.ReturnForm(),
         deadline_form=deadline_form or forms.DeadlineForm(
             extended_until=response.extended_until),
@@ -851,11 +861,12 @@ def review(response_id: int) -> str:
 
 
 @bp.route("/responses/<int:response_id>/accept", methods=["POST"])
-def accept(response_id: int) -> HttpResponse:
-    """Accept a submitted response (final)."""
+def accept(response_id: int) -> Any:
+    """Accept a submitted response (final), once the administrator has ticked to confirm."""
     response = _response_or_404(response_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
+    form = forms.AcceptForm()
+    if not form.validate_on_submit():
+        return _review_page(response, accept_form=form), 422
     try:
         answering.accept_response(response, actor=current_user)
     except DomainError as exc:
@@ -1023,7 +1034,8 @@ def invite_user() -> Any:
         flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
         return redirect(url_for("admin.user", user_id=user.id))
     # No mail server: the link is shown once, here, for the secretariat to pass on.
-    return render_template("admin/invite.html", form=forms.InviteForm(_states()),
+    # A blank form for the next person: not the one just sent (formdata=None).
+    return render_template("admin/invite.html", form=forms.InviteForm(_states(), formdata=None),
                            link=delivered.url, invited=user)
 
 
@@ -1042,7 +1054,8 @@ def user(user_id: int) -> str:
 
 
 def _user_page(account: User, role_form: forms.RoleForm | None = None,
-               link: str | None = None) -> str:
+               link: str | None = None, purpose: LinkPurpose = LinkPurpose.INVITATION,
+               replaced: bool = False) -> str:
     role_form = role_form or forms.RoleForm(
         _states(), role=account.role.value, state=account.state.code if account.state else "")
     events = db.session.scalars(sa.select(AuditEvent).where(
@@ -1051,7 +1064,9 @@ def _user_page(account: User, role_form: forms.RoleForm | None = None,
                AuditEvent.actor_id == account.id))
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("admin/user.html", account=account, role_form=role_form,
-                           active_form=forms.ActiveForm(), events=events, link=link)
+                           active_form=forms.ActiveForm(), link_form=forms.ConfirmForm(),
+                           events=events, link=link,
+                           reset_link=purpose is LinkPurpose.PASSWORD_RESET, replaced=replaced)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -1113,6 +1128,26 @@ def decide_nomination(user_id: int) -> Any:
         return redirect(url_for("admin.user", user_id=account.id))
     # No mail server: the link is shown once, here, for the secretariat to pass on.
     return _user_page(account, link=delivered.url)
+
+
+@bp.route("/users/<int:user_id>/link", methods=["POST"])
+def new_link(user_id: int) -> Any:
+    """Make a new invitation link (no password yet) or password-reset link for an account;
+    earlier links stop working. Mailed, or shown here once when no mail server is configured."""
+    account = _user_or_404(user_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        purpose, delivered = accounts.make_new_link(account, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
+    if delivered.mailed:
+        flash(_("A new link has been sent to %(email)s. Earlier links no longer work.",
+                email=account.email), "success")
+        return redirect(url_for("admin.user", user_id=account.id))
+    # No mail server: the link is shown once, here, for the secretariat to pass on.
+    return _user_page(account, link=delivered.url, purpose=purpose, replaced=True)
 
 
 # --- the audit trail ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from survey.auth import passwords
 from survey.auth.models import ContributorSection, Role, User
 from survey.auth.sessions import end_all_sessions
-from survey.auth.tokens import LinkPurpose, make_token, max_age
+from survey.auth.tokens import LINK_MADE, LinkPurpose, make_token, max_age
 from survey.core.audit import record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
@@ -169,6 +169,31 @@ def send_link(user: User, purpose: LinkPurpose) -> DeliveredLink:
             log.exception("could not mail the %s link for user %s", purpose.value, user.id)
     log.warning("%s link for %s (no mail sent): %s", purpose.value, user.email, url)
     return DeliveredLink(url=url, mailed=False)
+
+
+def make_new_link(user: User, *, actor: User) -> tuple[LinkPurpose, DeliveredLink]:
+    """An administrator's new link for an account whose link expired or was lost: an
+    invitation while the account has no password, else a password reset. Every earlier link
+    of the account stops working (``tokens.LINK_MADE``). The link is sent as
+    :func:`send_link` sends it: by mail where a mail server is configured, otherwise returned
+    for the administrator to pass on.
+
+    :raises DomainError: the actor is not an administrator, the account is deactivated, or
+        it is a nomination awaiting a check
+    """
+    if not actor.is_admin:
+        raise DomainError(_("Only the secretariat makes links for other people."))
+    if user.nomination_pending:
+        raise DomainError(_("Approve or decline this nomination first."))
+    if not user.is_active:
+        raise DomainError(_("Reactivate the account first: a deactivated account cannot use "
+                            "a link."))
+    purpose = (LinkPurpose.INVITATION if user.password_hash is None
+               else LinkPurpose.PASSWORD_RESET)
+    # Recorded before the link is made: the new link's fingerprint names this event.
+    record_event(LINK_MADE, "user", user.id, actor=actor, state_id=user.state_id,
+                 after={"purpose": purpose.value})
+    return purpose, send_link(user, purpose)
 
 
 def invite_user(email: str, display_name: str, role: Role, state: State | None, *,

@@ -2,6 +2,10 @@
 
 A link carries a fingerprint of the user's password hash. Setting a password changes the
 hash, so a link works once; nothing needs to be stored to remember that it was used.
+
+An administrator may make a new link for an account whose link expired or was lost
+(:data:`LINK_MADE`, audited). The lost link may be in other hands, so the new one replaces every
+earlier link: from then on the fingerprint also names that audit event.
 """
 
 from __future__ import annotations
@@ -11,11 +15,16 @@ import hmac
 from datetime import timedelta
 from enum import Enum
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from survey.auth.models import User
+from survey.core.audit import AuditEvent
 from survey.core.db import db
+
+# The audit action of a link an administrator made; each one replaces the earlier links.
+LINK_MADE = "user.link_made"
 
 
 class LinkPurpose(Enum):
@@ -36,7 +45,14 @@ def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "no password yet").encode()).hexdigest()[:20]
+    basis = user.password_hash or "no password yet"
+    replacing = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id),
+        AuditEvent.action == LINK_MADE))
+    if replacing is not None:
+        # Only then: links made before any administrator's link keep working as they were.
+        basis += f":{replacing}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:20]
 
 
 def max_age(purpose: LinkPurpose) -> timedelta:

@@ -23,6 +23,7 @@ from survey.auth.sessions import end_session, start_session
 from survey.auth.tokens import LinkError, LinkPurpose, read_token
 from survey.core.audit import record_event
 from survey.core.errors import DomainError
+from survey.core.mail import mail_configured
 from survey.extensions import limiter
 
 bp = Blueprint("auth", __name__)
@@ -134,10 +135,16 @@ def forgot_password() -> Response | str:
             # Spend the time a real request would, so timing does not reveal accounts.
             passwords.verify_password(None, form.email.data)
         # The same answer for every address, so the form does not tell who has an account.
-        flash(_("If an account exists for this address, a link to reset its password is on "
-                "its way. Ask the secretariat if it does not arrive."), "info")
+        # Without a mail server the link reaches only the server's log: say so, and who can
+        # make one (an administrator, on the account's page).
+        if mail_configured():
+            flash(_("If an account exists for this address, a link to reset its password is "
+                    "on its way. Ask the secretariat if it does not arrive."), "info")
+        else:
+            flash(_("This site cannot send e-mail, so no link is on its way. Ask the "
+                    "secretariat: they can make you a link to choose a new password."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("auth/forgot_password.html", form=form, mail=mail_configured())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

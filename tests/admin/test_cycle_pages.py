@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from html import escape
 
 import sqlalchemy as sa
 
@@ -102,14 +104,32 @@ def submitted(code: str, make_user):
     return response, focal_point
 
 
+def before_the_rest(html: str, fragment: str) -> bool:
+    """Whether the fragment comes before the page's first section ("Read the response")."""
+    return -1 < html.find(fragment) < html.index("Read the response")
+
+
 def test_accept_a_submitted_response(client, admin, make_user):
     response, _ = submitted("JPN", make_user)
     page = page_text(client.get(f"/admin/responses/{response.id}"))
     assert "Accept the response" in page and "Return to the State" in page
-    client.post(f"/admin/responses/{response.id}/accept")
+    assert "I have read the response and accept it as final" in page
+
+    # One click does not make it final: the box must be ticked; the problem is said first.
+    unconfirmed = client.post(f"/admin/responses/{response.id}/accept")
+    assert unconfirmed.status_code == 422
+    html = unconfirmed.get_data(as_text=True)
+    assert before_the_rest(html, 'class="error-summary"')
+    assert before_the_rest(html, '<a href="#confirm">')
+    assert 'id="confirm"' in html
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.SUBMITTED
+
+    client.post(f"/admin/responses/{response.id}/accept", data={"confirm": "y"})
     db.session.refresh(response)
     assert response.status is ResponseStatus.ACCEPTED and response.reviewed_by_id == admin.id
-    again = client.post(f"/admin/responses/{response.id}/accept", follow_redirects=True)
+    again = client.post(f"/admin/responses/{response.id}/accept", data={"confirm": "y"},
+                        follow_redirects=True)
     assert "Only a submitted response can be reviewed." in page_text(again)
     assert db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "response.accepted")).actor_id == admin.id
@@ -119,6 +139,11 @@ def test_return_a_response_with_a_comment_the_state_sees(client, admin, make_use
     response, focal_point = submitted("FRA", make_user)
     empty = client.post(f"/admin/responses/{response.id}/return", data={"comment": "  "})
     assert empty.status_code == 422 and "This field is required." in page_text(empty)
+    # The page comes back at its top: the summary is there, and links to the comment field.
+    html = empty.get_data(as_text=True)
+    assert before_the_rest(html, 'class="error-summary"')
+    assert before_the_rest(html, '<a href="#comment">Comment for the State: This field is '
+                                 'required.</a>')
     client.post(f"/admin/responses/{response.id}/return",
                 data={"comment": "Please cite the laws for paragraph 22."})
     db.session.refresh(response)
@@ -132,6 +157,40 @@ def test_return_a_response_with_a_comment_the_state_sees(client, admin, make_use
     tokens = tokens_on_page(client.get(f"/responses/{response.id}/sections/I").get_data(
         as_text=True))
     assert tokens  # editable again
+
+
+def test_the_history_of_a_response_reads_as_sentences_not_codes(client, admin, make_user):
+    response, _ = submitted("KEN", make_user)
+    client.post(f"/admin/responses/{response.id}/return", data={"comment": "Paragraph 22."})
+    html = client.get(f"/admin/responses/{response.id}").get_data(as_text=True)
+    history = re.sub(r"<[^>]+>", " ", html[html.index("History of the response"):])
+    assert "Response started" in history and "Response submitted" in history
+    assert "Response returned for revision" in history
+    assert "response." not in history
+
+    admin.locale = "fr"
+    db.session.commit()
+    history = page_text(client.get(f"/admin/responses/{response.id}"))
+    assert "response.submitted" not in history
+
+
+def test_in_french_the_review_page_names_the_sections_in_french(client, admin):
+    admin.locale = "fr"
+    db.session.commit()
+    response = response_of("JPN")
+    html = client.get(f"/admin/responses/{response.id}").get_data(as_text=True)
+    # As the State's own pages name them; the declaration's headings stay English, marked so.
+    assert ">Informations générales</a>" in html and ">General information</a>" not in html
+    assert re.search(r'<a href="/responses/\d+/sections/\w+" lang="en">', html)
+
+
+def test_in_arabic_names_on_the_review_page_keep_their_own_direction(client, admin, make_user):
+    response, focal_point = submitted("JPN", make_user)
+    admin.locale = "ar"
+    db.session.commit()
+    html = client.get(f"/admin/responses/{response.id}").get_data(as_text=True)
+    assert f": <bdi>{escape(response.cycle.name)}</bdi></a></nav>" in html  # the breadcrumb
+    assert f", <bdi>{escape(focal_point.display_name)}</bdi></dd>" in html  # who submitted
 
 
 def test_the_review_page_links_to_reading_the_response(client, admin):

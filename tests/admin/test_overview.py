@@ -7,6 +7,7 @@ import re
 from contextlib import contextmanager
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from survey.admin import progress as overview
@@ -129,3 +130,53 @@ def test_in_french_the_overview_names_and_sorts_the_states_in_french(client, adm
     assert names.index("Allemagne") < names.index("Autriche") < names.index("Espagne") \
         < names.index("États-Unis d'Amérique") \
         < names.index("Royaume-Uni de Grande-Bretagne et d'Irlande du Nord")
+
+
+def chart_of(html: str) -> tuple[str, list[tuple[float, str]], list[tuple[float, float]],
+                                 list[float]]:
+    """The status chart's opening tag, its labels (x, text), bars (x, width) and counts' x."""
+    svg = re.search(r'<svg class="status-chart".*?</svg>', html, re.S).group(0)
+    labels = [(float(x), unescape(text)) for x, text in re.findall(
+        r'<text x="([\d.]+)"[^>]*class="status-chart__label">([^<]+)</text>', svg)]
+    bars = [(float(x), float(width)) for x, width in re.findall(
+        r'<rect x="([\d.]+)"[^>]*width="([\d.]+)"', svg)]
+    counts = [float(x) for x in re.findall(
+        r'<text x="([\d.]+)"[^>]*class="status-chart__value"', svg)]
+    return svg[:svg.index(">")], labels, bars, counts
+
+
+def test_in_arabic_the_status_chart_is_drawn_right_to_left(client, admin, make_user):
+    from flask_babel import force_locale
+
+    from survey.core.labels import label
+    from survey.responses.models import ResponseStatus
+
+    save(response_of("JPN"), make_user("focal_point", "JPN"), {"p22.status": "fully"})
+    _tag, labels, bars, counts = chart_of(client.get("/admin/").get_data(as_text=True))
+    assert {x for x, _text in labels} == {0}  # left to right: labels on the left
+    assert all(x == 230 for x, _width in bars)
+    assert counts == [pytest.approx(236 + width) for _x, width in bars]
+
+    admin.locale = "ar"
+    db.session.commit()
+    tag, labels, bars, counts = chart_of(client.get("/admin/").get_data(as_text=True))
+    assert 'direction="rtl"' in tag
+    with force_locale("ar"):
+        assert labels[0][1] == label(ResponseStatus.NOT_STARTED)
+    # Mirrored: each label starts at the right edge (its text runs leftwards, in view), every
+    # bar ends where the labels' column begins, and each count sits beyond its bar's end.
+    assert {x for x, _text in labels} == {640}
+    assert [x + width for x, width in bars] == [pytest.approx(410)] * len(bars)
+    assert bars[0][1] > 300 and bars[1][1] > 0  # 192 not started, 1 in progress
+    assert counts == [pytest.approx(x - 6) for x, _width in bars]
+
+
+def test_in_arabic_the_cycle_name_keeps_its_own_direction(client, admin):
+    admin.locale = "ar"
+    db.session.commit()
+    cycle = current_cycle()
+    html = client.get("/admin/").get_data(as_text=True)
+    heading = re.search(r"<h1>(.*?)</h1>", html).group(1)
+    assert heading.endswith(f": <bdi>{cycle.name}</bdi>")
+    option = re.search(rf'<option [^>]*value="{cycle.id}"[^>]*>', html).group(0)
+    assert 'dir="auto"' in option

@@ -112,6 +112,12 @@ def test_invite_shows_the_link_when_no_mail_server(client, admin):
                      page.get_data(as_text=True))
     user = db.session.scalar(sa.select(User).where(User.email == "amina@example.org"))
     assert user.role is Role.FOCAL_POINT and user.state.code == "SEN"
+    # "Invite someone else" starts blank, not with the person just invited.
+    html = page.get_data(as_text=True)
+    for name in ("display_name", "email"):
+        field = re.search(rf'<input [^>]*name="{name}"[^>]*>', html).group(0)
+        assert 'value=""' in field, field
+    assert "Amina Diallo" not in html
 
     wrong = client.post("/admin/users/invite", data={
         "display_name": "X", "email": "x@example.org", "role": "focal_point", "state": ""})
@@ -155,7 +161,8 @@ def test_the_audit_trail_is_searchable_and_paginated(client, admin, make_user):
     save(response_of("FRA"), france, {"p22.status": "fully"})
 
     page = page_text(client.get("/admin/audit?state=JPN&object_type=answer"))
-    assert page.count("answer.saved") == 2
+    assert page.count("answer.saved") == 2  # the code, to search by, beside its label
+    assert page.count("Answer saved answer.saved") == 2
     by_user = page_text(client.get(f"/admin/audit?user={france.email}"))
     assert "answer.saved" in by_user and f"{response_of('JPN').id}:p22.status" not in by_user
     by_key = page_text(client.get("/admin/audit?object_type=answer&object_id=p22.status"))
@@ -192,3 +199,53 @@ def test_states_page_lists_added_participants(client, admin):
     page = page_text(client.get("/admin/states?kind=observer_state"))
     assert "State of Palestine" in page and "1 participant" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(State)) == 194
+
+
+def test_every_audit_action_has_a_label_people_read(client, admin, make_user):
+    """Each action the code records (a string "<object>.<verb>" for a kind of object the trail
+    names) has a translated label, so no page shows people a code alone."""
+    import ast
+
+    from flask_babel import force_locale
+
+    from survey import PROJECT_ROOT
+    from survey.admin.audit_labels import ACTION_LABELS, action_label
+    from survey.admin.services import OBJECT_TYPES
+
+    shape = re.compile(rf"^(?:{'|'.join(OBJECT_TYPES)})\.[a-z_]+$")
+    recorded = {node.value for path in (PROJECT_ROOT / "survey").rglob("*.py")
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and shape.match(node.value)}
+    assert {"response.submitted", "answer.saved", "user.link_made"} <= recorded
+    assert sorted(recorded - set(ACTION_LABELS)) == []
+    assert action_label("response.returned") == "Response returned for revision"
+    with force_locale("fr"):
+        assert action_label("response.returned") != "response.returned"
+    assert action_label("some.future_action") == "some.future_action"
+
+    # On an account's page, its latest changes read as sentences.
+    user = make_user("focal_point", "JPN")
+    save(response_of("JPN"), user, {"p22.status": "largely"})
+    page = page_text(client.get(f"/admin/users/{user.id}"))
+    latest = page[page.index("Latest changes"):]
+    assert "Account created" in latest and "Answer saved" in latest
+    assert "user.created" not in latest and "answer.saved" not in latest
+
+
+def test_in_arabic_names_in_sentences_keep_their_own_direction(client, make_user):
+    focal_point = make_user("focal_point", "KEN", name="Wanjiru Kamau")
+    login(client, focal_point)
+    client.post(f"/responses/{response_of('KEN').id}/team", data={
+        "action": "invite", "role": "observer", "email": "ken.observer@example.org",
+        "display_name": "Ken Observer"})
+    nominee = db.session.scalar(sa.select(User).where(User.email == "ken.observer@example.org"))
+    assert nominee.nomination_pending
+    client.post("/logout")
+    administrator = make_user("admin")
+    administrator.locale = "ar"
+    db.session.commit()
+    login(client, administrator)
+    html = client.get(f"/admin/users/{nominee.id}").get_data(as_text=True)
+    assert "<bdi>Wanjiru Kamau</bdi>" in html  # "nominated by …", in an Arabic sentence
+    assert "<bdi>Ken Observer</bdi>" in html  # the buttons' names, for screen readers

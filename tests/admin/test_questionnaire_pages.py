@@ -45,8 +45,9 @@ def test_a_version_is_browsed_with_each_paragraph_beside_its_questions(client, a
     assert "Paragraph 22" in text and "p22.status" in text and "p22.measures" in text
     outline = services.outline_for(response_of("JPN"))
     assert outline.paragraphs_by_number[22].text in text
-    assert "Asked only when p22.status is: Fully implemented, Largely implemented, " \
-           "Partially implemented." in text
+    # The key and the options' labels are set apart from the sentence (it may be Arabic).
+    assert "Asked only when <bdi>p22.status</bdi> is: <bdi>Fully implemented, Largely " \
+           "implemented, Partially implemented</bdi>." in page.get_data(as_text=True)
     # A published version offers no editing, only a draft copy.
     assert "/questions/p22.status/edit" not in page.get_data(as_text=True)
     overview = page_text(client.get(f"/admin/versions/{version.id}"))

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from survey.auth.models import Role, User
 from survey.auth.services import invite_user
 from survey.auth.tokens import LinkPurpose, make_token
+from survey.core.audit import AuditEvent
 from survey.core.db import db
-from tests.conftest import page_text, state_by_code
+from tests.conftest import login, page_text, state_by_code
 
 NEW_PASSWORD = "a long and memorable passphrase"
 
@@ -131,3 +132,113 @@ def test_the_invitation_greets_the_user_in_their_language_in_whole_sentences(cli
     page = client.get("/" + delivered.url.split("/", 3)[3], headers={"Accept-Language": "fr"})
     assert "Bienvenue, Nouvelle Personne." in page_text(page)
     assert "en qualité de" in page_text(page) and "(France)." in page_text(page)
+
+
+def link_on_page(page) -> str:
+    return re.search(r'id="invitation-link" readonly value="([^"]+)"',
+                     page.get_data(as_text=True)).group(1)
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def test_an_administrator_makes_a_new_invitation_and_the_earlier_one_stops_working(
+        client, make_user):
+    admin = make_user("admin")
+    user, first = invite_user("lost.link@example.org", "Lost Link", Role.FOCAL_POINT,
+                              state_by_code("KEN"), actor=admin)
+    db.session.commit()
+    login(client, admin)
+    assert "Make a new invitation link" in page_text(client.get(f"/admin/users/{user.id}"))
+
+    made = client.post(f"/admin/users/{user.id}/link")
+    assert made.status_code == 200
+    text = page_text(made)
+    assert "Invitation created for lost.link@example.org" in text  # shown once, here
+    assert "Links made before this one no longer work." in text
+    link = link_on_page(made)
+    assert link != first.url
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "user.link_made")).one()
+    assert (event.actor_id, event.object_id, event.after) == (
+        admin.id, str(user.id), {"purpose": "invitation"})
+    assert "New link to choose a password made by the secretariat" in page_text(
+        client.get(f"/admin/users/{user.id}"))
+
+    client.post("/logout")
+    assert client.get(path_of(first.url)).status_code == 410  # the lost link no longer works
+    assert set_password_via(client, link).status_code == 302
+    assert client.get(path_of(link)).status_code == 410  # and the new one works once
+
+
+def test_an_administrator_makes_a_password_reset_link(client, make_user):
+    from survey.auth.services import authenticate, send_link
+    from tests.conftest import PASSWORD
+
+    admin = make_user("admin")
+    user = make_user("observer", "PER")
+    asked = send_link(user, LinkPurpose.PASSWORD_RESET)  # "Forgotten your password?"
+    login(client, admin)
+    assert "Make a password reset link" in page_text(client.get(f"/admin/users/{user.id}"))
+    made = client.post(f"/admin/users/{user.id}/link")
+    assert made.status_code == 200
+    assert f"Password reset link for {user.email}" in page_text(made)
+    link = link_on_page(made)
+    assert authenticate(user.email, PASSWORD) is not None  # the password works meanwhile
+
+    client.post("/logout")
+    assert client.get(path_of(asked.url)).status_code == 410
+    assert set_password_via(client, link).status_code == 302
+    assert authenticate(user.email, NEW_PASSWORD) is not None
+
+
+def test_the_new_link_is_mailed_where_a_mail_server_is_configured(
+        client, make_user, app, smtp_server, monkeypatch):
+    controller, inbox = smtp_server
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port))
+    admin = make_user("admin")
+    user = make_user("contributor", "CHL")
+    login(client, admin)
+    made = client.post(f"/admin/users/{user.id}/link", follow_redirects=True)
+    assert f"A new link has been sent to {user.email}." in page_text(made)
+    assert 'id="invitation-link"' not in made.get_data(as_text=True)
+    assert [message.rcpt_tos for message in inbox.messages] == [[user.email]]
+
+
+def test_no_link_for_a_deactivated_account_or_a_nomination(client, make_user):
+    from survey.auth.services import set_active
+
+    admin = make_user("admin")
+    user = make_user("observer", "PER")
+    set_active(user, False, actor=admin)
+    nominee, _none = invite_user("nominee@example.org", "Nominee", Role.OBSERVER,
+                                 state_by_code("PER"), actor=make_user("focal_point", "PER"))
+    db.session.commit()
+    login(client, admin)
+    for account, problem in ((user, "Reactivate the account first"),
+                             (nominee, "Approve or decline this nomination first.")):
+        page = page_text(client.get(f"/admin/users/{account.id}"))
+        assert "Make a new invitation link" not in page and "Make a password reset" not in page
+        refused = client.post(f"/admin/users/{account.id}/link", follow_redirects=True)
+        assert problem in page_text(refused)
+    assert not db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "user.link_made"))
+
+
+def test_without_a_mail_server_the_forgotten_password_page_says_whom_to_ask(
+        client, make_user, app, monkeypatch):
+    user = make_user("observer", "PER")
+    page = page_text(client.get("/forgot-password"))
+    assert "This site cannot send e-mail. Ask the secretariat" in page
+    assert "Send the link" not in page
+    answer = page_text(client.post("/forgot-password", data={"email": user.email},
+                                   follow_redirects=True))
+    assert "no link is on its way" in answer
+    assert "a link to reset its password is on its way" not in answer
+
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], SMTP_HOST="mail.invalid"))
+    page = page_text(client.get("/forgot-password"))
+    assert "Send the link" in page and "cannot send e-mail" not in page

@@ -248,7 +248,8 @@ MATRIX: dict[str, Row] = {
 
     # Review of a submission.
     "admin.review": Row(response_args, {"GET": admin_only(200)}),
-    "admin.accept": Row(response_args, {"POST": admin_only(302)}),
+    # Accepting is final: without the confirmation box ticked, the page again (422).
+    "admin.accept": Row(response_args, {"POST": admin_only(422)}),
     "admin.return_for_revision": Row(response_args, {"POST": admin_only(422)}),
     "admin.extend_deadline": Row(response_args, {"POST": admin_only(302)}),
 
@@ -265,6 +266,9 @@ MATRIX: dict[str, Row] = {
     "admin.decide_nomination": Row(lambda w: {"user_id": w.invited.id},
                                    {"POST": admin_only(302)},
                                    body=lambda w: {"decision": "decline"}),
+    # A new link for an account that has none that works: without a mail server, the page
+    # showing the link once.
+    "admin.new_link": Row(lambda w: {"user_id": w.invited.id}, {"POST": admin_only(200)}),
     "admin.audit": Row(nothing, {"GET": admin_only(200)}),
 }
 
