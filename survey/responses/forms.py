@@ -62,7 +62,9 @@ def _make_field(question: QuestionItem) -> Field:
     }
     render_kw: dict[str, Any] = {}
     if question.max_length:
-        render_kw["maxlength"] = question.max_length
+        # Not maxlength: the browser would cut a longer paste without a word. The save
+        # refuses it with a message and keeps the text; the script counts as the user types.
+        render_kw["data-max-length"] = question.max_length
     match question.type:
         case QuestionType.SINGLE_CHOICE:
             # validate_choice=False: AnswerValidator checks options with a clearer message.

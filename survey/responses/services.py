@@ -541,18 +541,23 @@ def answer_history(response: Response, key: str) -> list[AuditEvent]:
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())))
 
 
-def restore_answer(response: Response, key: str, event_id: int, *, actor: User) -> SaveOutcome:
+def restore_answer(response: Response, key: str, event_id: int, *, actor: User,
+                   base: str | None = None) -> SaveOutcome:
     """Make an earlier version of an answer the current one (a new revision).
 
+    :param base: the token of the answer as the user saw it when choosing the version (the
+        history page's); an answer saved since then makes a conflict, not a silent
+        overwrite. Without it, the answer as it is now.
     :raises DomainError: the version is not one of this answer's, or the response is locked
     """
     event = db.session.get(AuditEvent, event_id)
     if event is None or event.object_type != "answer" \
             or event.object_id != answer_object_id(response, key):
         raise DomainError(_("This version does not belong to this answer."))
-    current = _reload(response, key)
+    if base is None:
+        base = answer_token(_reload(response, key))
     value = (event.after or {}).get("value")
-    return save_answers(response, [Change(key, value, answer_token(current))], actor=actor,
+    return save_answers(response, [Change(key, value, base)], actor=actor,
                         action="answer.restored")
 
 

@@ -173,6 +173,10 @@ def _autosave_messages() -> dict[str, str]:
         "unsaved": _("Changes not saved yet…"),
         "saving": _("Saving…"),
         "savedAt": _("Saved at"),
+        # A text's length as the user types (placeholders kept, filled by the script).
+        "charCount": _("%(count)s of %(limit)s characters"),
+        "charOver": _("%(count)s characters: %(over)s over the limit of %(limit)s. Shorten "
+                      "the text; nothing of it is lost."),
         "leftToAnswer": _("Left to answer: %(num)s"),
         # The section's progress line, recounted after each save (placeholders kept).
         "progress": _("%(done)d of %(required)d required questions answered; %(answered)d of "
@@ -270,7 +274,9 @@ def history(response_id: int, key: str) -> str:
         section_title_lang=section.title_lang if section else None,
         section_key=section.key if section else None,
         events=events, display=(lambda v: _display_marked(question, v)) if question else str,
-        may_restore=bool(section and services.may_edit(current_user, response, section)))
+        may_restore=bool(section and services.may_edit(current_user, response, section)),
+        # The answer as this page shows it: a restore refused if someone saved it since.
+        base=services.answer_token(services.answers_of(response, [key]).get(key)))
 
 
 @bp.route("/responses/<int:response_id>/answers/<key>/restore", methods=["POST"])
@@ -287,11 +293,22 @@ def restore(response_id: int, key: str) -> HttpResponse:
         abort(403)
     try:
         event_id = int(request.form.get("event_id", ""))
-        services.restore_answer(response, key, event_id, actor=current_user)
+        outcome = services.restore_answer(response, key, event_id, actor=current_user,
+                                          base=request.form.get("base"))
     except ValueError:
         abort(400)
     except DomainError as exc:
         flash(str(exc), "error")
+        return redirect(url_for("responses.history", response_id=response.id, key=key))
+    if outcome.conflicts:
+        conflict = outcome.conflicts[0]
+        flash(_("%(name)s changed this answer after you opened its history. Nothing was "
+                "restored: look at the versions again, then choose.",
+                name=conflict.changed_by), "error")
+        return redirect(url_for("responses.history", response_id=response.id, key=key))
+    if outcome.errors:
+        flash(_("This version cannot be restored: %(reason)s", reason=outcome.errors[key]),
+              "error")
         return redirect(url_for("responses.history", response_id=response.id, key=key))
     flash(_("The earlier version is now the current answer."), "success")
     return redirect(url_for("responses.section", response_id=response.id,
@@ -308,9 +325,11 @@ def submit(response_id: int) -> str | HttpResponse:
     values = services.answer_values(response)
     missing = services.missing_required(outline, values)
     to_review = stale_answers(response, outline).flagged
+    confirm_error = None
     if request.method == "POST":
         if request.form.get("confirm") != "yes":
-            flash(_("Confirm that you sign off on behalf of your Government."), "error")
+            # Next to the box, not in a flash: the page shows the form again.
+            confirm_error = _("Confirm that you sign off on behalf of your Government.")
         else:
             try:
                 services.submit(response, actor=current_user)
@@ -328,7 +347,7 @@ def submit(response_id: int) -> str | HttpResponse:
                 return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200
     return render_template("responses/submit.html", response=response, outline=outline,
-                           missing=missing, to_review=to_review,
+                           missing=missing, to_review=to_review, confirm_error=confirm_error,
                            lock_reason=services.lock_reason(response)), status
 
 

@@ -1,7 +1,9 @@
 """Answering a section: the paragraph beside its questions, saving with and without
 JavaScript, messages next to the field, conflicts shown and never silently overwritten."""
 
+import json
 import re
+from html import unescape
 
 import sqlalchemy as sa
 
@@ -195,6 +197,36 @@ def test_history_shows_each_version_and_restores_one(client, make_user):
     assert history[0].action == "answer.restored" and len(history) == 3
 
 
+def test_a_restore_never_overwrites_an_answer_saved_after_the_history_was_opened(
+        client, make_user):
+    """The focal point opens the history; a contributor then saves a third version; the
+    restore of the first is refused with who changed it, and the third stays."""
+    focal_point = make_user("focal_point", "JPN")
+    contributor = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    save(response, focal_point, p30__examples="First version")
+    save(response, focal_point, p30__examples="Second version")
+    login(client, focal_point)
+    page = client.get(f"/responses/{response.id}/answers/p30.examples/history")
+    base = re.search(r'name="base" value="([^"]+)"', page.get_data(as_text=True))[1]
+    first = services.answer_history(response, "p30.examples")[-1]
+    save(response, contributor, p30__examples="Third version, by the contributor")
+
+    refused = client.post(f"/responses/{response.id}/answers/p30.examples/restore",
+                          data={"event_id": first.id, "base": base}, follow_redirects=True)
+    assert f"{contributor.display_name} changed this answer after you opened its history" \
+        in page_text(refused)
+    assert services.answer_values(response)["p30.examples"] == \
+        "Third version, by the contributor"
+
+    again = client.get(f"/responses/{response.id}/answers/p30.examples/history")
+    base = re.search(r'name="base" value="([^"]+)"', again.get_data(as_text=True))[1]
+    restored = client.post(f"/responses/{response.id}/answers/p30.examples/restore",
+                           data={"event_id": first.id, "base": base})
+    assert restored.status_code == 302
+    assert services.answer_values(response)["p30.examples"] == "First version"
+
+
 def test_a_condition_makes_measures_required_only_when_implemented(make_user):
     user = make_user("focal_point", "JPN")
     response = response_of("JPN")
@@ -246,3 +278,64 @@ def test_the_first_save_starts_the_response_once(make_user):
     assert [e.actor_id for e in started] == [focal_point.id]
     assert response.status is ResponseStatus.IN_PROGRESS
     assert response.last_activity_by_id == contributor.id
+
+
+def test_a_section_without_paragraphs_gives_its_questions_the_whole_width(client, login_as):
+    """General information has no contents: its form is not put in the contents' narrow
+    column of the two-column layout (it was, ~224 px wide)."""
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    general = client.get(section_url(response, "general")).get_data(as_text=True)
+    assert 'class="toc"' not in general
+    assert "section-layout" not in general
+    assert 'name="general.coordinating_institution"' in general
+    with_contents = client.get(section_url(response, "I")).get_data(as_text=True)
+    assert 'class="section-layout"' in with_contents and 'class="toc"' in with_contents
+
+
+def test_the_contents_list_only_the_paragraphs_that_have_questions(client, login_as):
+    """Commitments has paragraphs without questions: they are not in its contents (they
+    were, "Complete" on an untouched response, linking to anchors that did not exist)."""
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    section = services.outline_for(response).sections_by_key["declaration"]
+    without = [p.number for p in section.all_paragraphs() if not p.questions]
+    with_questions = [p.number for p in section.all_paragraphs() if p.questions]
+    assert without and with_questions
+    html = client.get(section_url(response, "declaration")).get_data(as_text=True)
+    contents = re.search(r'<nav class="toc".*?</nav>', html, re.S)[0]
+    for number in without:
+        assert f'href="#p{number}"' not in contents
+        assert f'data-toc-for="p{number}"' not in contents
+    for number in with_questions:
+        assert f'href="#p{number}"' in contents
+    assert "Complete" not in contents  # nothing is answered yet
+    for anchor in re.findall(r'href="#([^"]+)"', contents):
+        assert f'id="{anchor}"' in html, f"the contents link to #{anchor}, not on the page"
+
+
+def test_a_text_longer_than_its_limit_is_kept_whole_and_refused_with_a_message(
+        client, login_as):
+    """The executive summary (3,500 characters at most) has no maxlength: the browser cut a
+    longer paste silently and autosave said "Saved". The save refuses it, next to the
+    field, and the page's script gets the limit and the words of its live count."""
+    login_as("focal_point", "JPN")
+    response = response_of("JPN")
+    html = client.get(section_url(response, "general")).get_data(as_text=True)
+    summary = re.search(r'<textarea[^>]*name="general.executive_summary"[^>]*>', html)[0]
+    assert "maxlength" not in summary
+    assert 'data-max-length="3500"' in summary
+    messages = json.loads(unescape(re.search(r"data-messages='([^']*)'", html)[1]))
+    assert messages["charCount"] == "%(count)s of %(limit)s characters"
+    assert "%(over)s over the limit of %(limit)s" in messages["charOver"]
+
+    pasted = "Word " * 860  # 4,300 characters
+    tokens = tokens_on_page(html)
+    result = client.post(f"/responses/{response.id}/autosave", json={"changes": [
+        {"key": "general.executive_summary", "value": pasted,
+         "base": tokens["general.executive_summary"]}]})
+    assert result.status_code == 200
+    assert result.json["saved"] == {}
+    assert "has 4300 characters; the limit is 3500" in result.json["errors"][
+        "general.executive_summary"]
+    assert "general.executive_summary" not in services.answer_values(response)

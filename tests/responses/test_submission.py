@@ -1,6 +1,8 @@
 """Sign-off: refused while required answers are missing (each listed with a link),
 accepted when complete, and locked afterwards until the secretariat returns it."""
 
+import re
+
 import sqlalchemy as sa
 
 from survey.core.audit import AuditEvent
@@ -52,6 +54,36 @@ def test_a_complete_response_is_signed_off_and_then_locked(client, make_user):
         assert "submitted" in str(exc)
     else:
         raise AssertionError("a submitted response accepted a change")
+
+
+def test_the_sign_off_page_links_to_the_report_and_asks_for_the_confirmation_itself(
+        client, make_user):
+    """"Read the report before you submit it" links to it; an unticked confirmation is
+    the page's message next to the box (no "required": Chromium answered with a pop-up of
+    its own, in the browser's language), and the user stays on the form."""
+    focal_point = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    complete(response, focal_point)
+    login(client, focal_point)
+    html = client.get(f"/responses/{response.id}/submit").get_data(as_text=True)
+    assert f'href="/responses/{response.id}/report"' in html
+    assert f'href="/responses/{response.id}/report.pdf"' in html
+    box = re.search(r'<input type="checkbox" id="confirm"[^>]*>', html)[0]
+    assert "required" not in box
+
+    refused = client.post(f"/responses/{response.id}/submit", data={})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    message = "Confirm that you sign off on behalf of your Government."
+    error = re.search(r'<p class="error-message" id="confirm-error">([^<]*)</p>', html)
+    assert error and error[1] == message
+    box = re.search(r'<input type="checkbox" id="confirm"[^>]*>', html)[0]
+    assert 'aria-describedby="confirm-error"' in box and 'aria-invalid="true"' in box
+    assert '<a href="#confirm">' + message in html  # the error summary leads to the box
+    assert 'class="flash' not in html  # said once, where it applies
+    assert "Sign off and submit" in page_text(refused)
+    db.session.refresh(response)
+    assert response.status is not ResponseStatus.SUBMITTED
 
 
 def test_returned_response_can_be_edited_again_and_shows_the_comment(client, make_user):

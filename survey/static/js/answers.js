@@ -23,6 +23,7 @@
   var messages = JSON.parse(form.getAttribute("data-messages") || "{}");
 
   var dirty = {};        // key -> true: changed since the last successful save
+  var refused = {};      // key -> true: the server refused it (a message, or a conflict)
   var inFlight = false;
   var timer = null;
   var retryDelay = 0;
@@ -64,6 +65,7 @@
         input.checked = input.value === value;
       } else {
         input.value = value === null || value === undefined ? "" : String(value);
+        input.dispatchEvent(new CustomEvent("survey:set"));  // its count, if it has one
       }
     });
   }
@@ -98,8 +100,20 @@
     statusEl.className = "save-status" + (kind ? " save-status--" + kind : "");
   }
 
+  // In UTC, as every other time on the site ("4 Dec 2026, 15:01 UTC"), with its digits.
   function clock(date) {
-    return date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    try {
+      return new Intl.DateTimeFormat(lang, { timeZone: "UTC", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", numberingSystem: "latn" }).format(date) + " UTC";
+    } catch (e) {  // a browser without Intl's time zones
+      return date.toISOString().slice(11, 16) + " UTC";
+    }
+  }
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (all, name) {
+      return name in values ? String(values[name]) : all;
+    });
   }
 
   // --- conditions ------------------------------------------------------------------------------
@@ -137,9 +151,7 @@
         counts.done += answered ? 1 : 0;
       }
     });
-    line.textContent = messages.progress.replace(/%\((\w+)\)d/g, function (all, name) {
-      return name in counts ? String(counts[name]) : all;
-    });
+    line.textContent = fill(messages.progress, counts);
   }
 
   function updateContents() {
@@ -155,6 +167,61 @@
                                : t("complete", "Complete");
       state.classList.toggle("toc__state--complete", !left);
     });
+  }
+
+  // --- length limits ------------------------------------------------------------------------
+  // A text with a limit (data-max-length) says how long it is as the user types, and when it
+  // is over: the save refuses it with a message and cuts nothing. The visible count changes
+  // at each key; screen readers hear it (politely) once typing pauses.
+
+  var ANNOUNCE_DELAY_MS = 1000;
+  // Western digits, as in the server's messages and every other number on the site.
+  var numbers = window.Intl ? new Intl.NumberFormat(lang, { numberingSystem: "latn" }) : null;
+
+  function number(n) { return numbers ? numbers.format(n) : String(n); }
+
+  // Characters as the server counts them (code points, not UTF-16 units).
+  function lengthOf(text) { return Array.from ? Array.from(text).length : text.length; }
+
+  function countMessage(input, limit) {
+    var count = lengthOf(input.value);
+    if (count > limit) {
+      return fill(t("charOver", "%(count)s characters: %(over)s over the limit of %(limit)s. " +
+                              "Shorten the text; nothing of it is lost."),
+                  { count: number(count), over: number(count - limit), limit: number(limit) });
+    }
+    return fill(t("charCount", "%(count)s of %(limit)s characters"),
+                { count: number(count), limit: number(limit) });
+  }
+
+  function addCounter(input) {
+    var limit = parseInt(input.getAttribute("data-max-length"), 10);
+    if (!limit) { return; }
+    var shown = document.createElement("p");
+    shown.className = "char-count";
+    shown.setAttribute("aria-hidden", "true");  // the spoken copy is below
+    var spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.id = input.id + "-count";
+    spoken.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", shown);
+    shown.insertAdjacentElement("afterend", spoken);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    described.push(spoken.id);
+    input.setAttribute("aria-describedby", described.join(" "));
+    var announce = null;
+    function update(now) {
+      var text = countMessage(input, limit);
+      shown.textContent = text;
+      shown.classList.toggle("char-count--over", lengthOf(input.value) > limit);
+      clearTimeout(announce);
+      if (now) { spoken.textContent = text; return; }
+      announce = setTimeout(function () { spoken.textContent = countMessage(input, limit); },
+                            ANNOUNCE_DELAY_MS);
+    }
+    input.addEventListener("input", function () { update(false); });
+    input.addEventListener("survey:set", function () { update(true); });
+    update(true);
   }
 
   // --- saving ---------------------------------------------------------------------------------
@@ -231,6 +298,7 @@
   function handleSaved(changes, body) {
     var saved = body.saved || {};
     Object.keys(saved).forEach(function (key) {
+      delete refused[key];
       baseInput(key).value = saved[key];
       // Typed again while the save was under way? Then it stays pending.
       if (!(key in dirty)) { forget(key); }
@@ -238,16 +306,19 @@
       hideConflict(key);
     });
     var errors = body.errors || {};
-    Object.keys(errors).forEach(function (key) { showError(key, errors[key]); });
+    Object.keys(errors).forEach(function (key) {
+      refused[key] = true;
+      showError(key, errors[key]);
+    });
     updateContents();
     updateProgress();
     (body.conflicts || []).forEach(showConflict);
-    var problems = Object.keys(errors).length + (body.conflicts || []).length;
-    if (problems) {
+    // Typed during the save: saved next, whatever became of this one.
+    if (Object.keys(dirty).length) { schedule(AUTOSAVE_DELAY_MS); }
+    // Not "Saved" while any answer, of this save or an earlier one, is still refused.
+    if (Object.keys(refused).length) {
       showStatus(t("someNotSaved", "Some answers were not saved; see the messages next to them."), "error");
-    } else if (Object.keys(dirty).length) {
-      schedule(AUTOSAVE_DELAY_MS);
-    } else {
+    } else if (!Object.keys(dirty).length) {
       showStatus(t("savedAt", "Saved at") + " " + clock(new Date()), "ok");
     }
   }
@@ -260,9 +331,23 @@
     el.textContent = message || "";
     el.hidden = !message;
     block.classList.toggle("field--error", Boolean(message));
+    // Tied to the field as the page does it without the script: read with it, and marked
+    // invalid (a text field; a group of choices is described only).
+    var field = document.getElementById(el.id.replace(/-error$/, ""));
+    if (!field) { return; }
+    var described = (field.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (id) { return id && id !== el.id; });
+    if (message) { described.push(el.id); }
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); }
+    else { field.removeAttribute("aria-describedby"); }
+    if (field.tagName !== "FIELDSET") {
+      if (message) { field.setAttribute("aria-invalid", "true"); }
+      else { field.removeAttribute("aria-invalid"); }
+    }
   }
 
   function hideConflict(key) {
+    delete refused[key];
     var panel = form.querySelector('[data-conflict-for="' + cssEscape(key) + '"]');
     if (panel) { panel.hidden = true; panel.textContent = ""; }
     var block = blockFor(key);
@@ -272,6 +357,7 @@
   function showConflict(conflict) {
     var panel = form.querySelector('[data-conflict-for="' + cssEscape(conflict.key) + '"]');
     if (!panel) { return; }
+    refused[conflict.key] = true;
     blockFor(conflict.key).classList.add("question--conflict");
     panel.textContent = "";
     var title = document.createElement("p");
@@ -357,6 +443,29 @@
     setValue(key, kept[key].value);
     baseInput(key).value = kept[key].base;
     dirty[key] = true;
+  });
+  Array.prototype.forEach.call(form.querySelectorAll("[data-max-length]"), addCounter);
+  // The save bar grows when its status wraps (on a phone): what Tab reaches scrolls clear of
+  // it at any height (survey.css, scroll-padding-bottom).
+  var bar = form.querySelector(".save-bar");
+  if (bar && window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.setProperty("--save-bar-height", bar.offsetHeight + "px");
+    }).observe(bar);
+  }
+  // Chromium scrolls a text box reached with Tab only until its caret shows: the rest of the
+  // box (and its focus ring) can stay under the bar. Scroll it clear, its top kept in view.
+  var tabbedAt = 0;
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Tab") { tabbedAt = Date.now(); }
+  });
+  form.addEventListener("focusin", function (event) {
+    if (!bar || bar.contains(event.target) || Date.now() - tabbedAt > 500) { return; }
+    window.requestAnimationFrame(function () {
+      var box = event.target.getBoundingClientRect();
+      var hidden = box.bottom + 8 - bar.getBoundingClientRect().top;
+      if (hidden > 0) { window.scrollBy(0, Math.min(hidden, Math.max(box.top - 8, 0))); }
+    });
   });
   applyConditions();
   if (Object.keys(dirty).length) {
