@@ -33,7 +33,6 @@ from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import RegionalGroup, State
 from survey.states.services import alphabetical_key, localized_name
 
-STATUS_VALUES = ("fully", "largely", "partially", "not_yet", "not_applicable")
 UNANSWERED = "unanswered"
 FINAL_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
 NO_ASSISTANCE = "none"
@@ -114,17 +113,6 @@ class Synthesis:
         return result
 
 
-def _status_labels(outline: Outline) -> dict[str, str]:
-    labels = {UNANSWERED: _("Not answered")}
-    for question in outline.questions():
-        if question.key.endswith(".status") and question.is_choice:
-            labels.update({o.value: o.label for o in question.options})
-            break
-    for value in STATUS_VALUES:
-        labels.setdefault(value, value.replace("_", " ").capitalize())
-    return labels
-
-
 def _section_number(section: SectionItem) -> str:
     return section.key if re.fullmatch(r"[IVX]+(\.\d+)?", section.key) else ""
 
@@ -149,6 +137,8 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
     assistance_keys = [k for k in (f"p{n}.assistance" for n in outline.paragraphs_by_number)
                        if k in outline.questions_by_key]
     chosen_status: dict[int, Counter[str]] = {n: Counter() for n in status_keys.values()}
+    # The statuses as the version words them (an added status is counted, not "not answered").
+    scale = {o.value: o.label for o in outline.status_scale()}
     assistance_states: dict[str, dict[RegionalGroup, set[int]]] = {}
     assistance_requests: Counter[str] = Counter()
     counted = sa.select(Response.id).where(Response.cycle_id == cycle.id)
@@ -159,7 +149,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
                 sa.select(Answer.response_id, Answer.question_key, Answer.value).where(
                     Answer.response_id.in_(counted.scalar_subquery()),
                     Answer.question_key.in_(list(status_keys)), answered_clause())):
-            if value in STATUS_VALUES:
+            if value in scale:
                 chosen_status[status_keys[key]][value] += 1
     if assistance_keys and included:
         for response_id, _key, value in db.session.execute(
@@ -173,13 +163,13 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
                 assistance_states.setdefault(need, {}).setdefault(
                     group_of[response_id], set()).add(response_id)
 
-    labels = _status_labels(outline)
-    categories = tuple(Category(v, labels[v]) for v in (*STATUS_VALUES, UNANSWERED))
+    categories = (*(Category(value, label) for value, label in scale.items()),
+                  Category(UNANSWERED, _("Not answered")))
 
     def paragraph_counts(number: int) -> tuple[int, ...]:
         counts = chosen_status[number]
         answered = sum(counts.values())
-        return (*(counts[v] for v in STATUS_VALUES), len(included) - answered)
+        return (*(counts[v] for v in scale), len(included) - answered)
 
     sections = []
     for top in outline.sections:

@@ -169,6 +169,18 @@ class Outline:
         section = self.sections_by_key[section_key]
         return self.sections_by_key[section.parent_key] if section.parent_key else section
 
+    def status_scale(self) -> tuple[Option, ...]:
+        """The implementation statuses a paragraph can be given (the options of the
+        ``pN.status`` questions), in the questionnaire's order: what reports count and
+        chart, whatever the secretariat made of the generated scale."""
+        scale: dict[str, Option] = {}
+        for paragraph in self.paragraphs_by_number.values():
+            question = self.questions_by_key.get(f"p{paragraph.number}.status")
+            if question is not None and question.is_choice:
+                for option in question.options:
+                    scale.setdefault(option.value, option)
+        return tuple(scale.values())
+
 
 # Keyed by (id, publication time): the pair names one immutable version for good.
 _cache: dict[tuple[int, Any], Outline] = {}

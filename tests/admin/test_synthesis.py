@@ -94,3 +94,26 @@ def test_the_synthesis_pdf(client, admin, make_user):
     assert "Technical assistance requested" in text
     assert "1 submitted or accepted, of 193 States taking part" in text
     assert int(pdf.headers["X-Report-Pages"]) == len(reader.pages) > 3
+
+
+def test_a_status_the_secretariat_adds_is_counted_not_taken_for_no_answer(make_user):
+    """Version 2 adds "Planned" to every paragraph's scale: a State that chose it is counted
+    under it, with its label, not as "Not answered"."""
+    from survey.questionnaires import editing
+    from survey.questionnaires.services import published_version
+
+    admin = make_user("admin", None)
+    draft = editing.new_draft_from(published_version("kyoto-2021"), actor=admin)
+    for question in list(draft.questions):
+        if question.key.endswith(".status"):
+            editing.update_question(question, {"options": [
+                *question.options, {"value": "planned", "label": "Planned"}]}, actor=admin)
+    editing.publish_draft(draft, actor=admin, cycles=[current_cycle()])
+    db.session.commit()
+    save(response_of("JPN"), make_user("focal_point", "JPN"), {"p22.status": "planned"})
+
+    synthesis = build_synthesis(current_cycle(), final_only=False)
+    labels = [c.label for c in synthesis.categories]
+    assert labels[-2:] == ["Planned", "Not answered"]
+    by_number = {p.number: p.counts for s in synthesis.sections for p in s.paragraphs}
+    assert by_number[22][-2:] == (1, 192)
