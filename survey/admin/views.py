@@ -37,12 +37,12 @@ from werkzeug.routing import BuildError
 
 from survey.admin import forms
 from survey.admin import services as admin_services
-from survey.admin.audit_labels import action_label
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
 from survey.auth.tokens import LinkPurpose
 from survey.core.audit import AuditEvent
+from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
 from survey.cycles import services as cycles

@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from werkzeug import Response
 
 from survey.auth import passwords, services
@@ -86,6 +88,16 @@ def logout() -> Response:
     end_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/session/csrf-token")
+@login_required
+def csrf_token() -> Response:
+    """The session's current CSRF token and whose session it is, as JSON."""
+    # Signing in (in another tab, after the session ended) gives the session a new token:
+    # a page still open asks for it rather than fail every save until reloaded. The user id
+    # lets the page refuse to save one colleague's words under another's name.
+    return jsonify(csrf_token=generate_csrf(), user_id=current_user.id)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

@@ -228,8 +228,13 @@ def lock_reason(response: Response, today: date | None = None) -> str | None:
 
 
 def may_edit(user: User, response: Response, section: SectionItem) -> bool:
-    return (user.state_id == response.state_id and lock_reason(response) is None
-            and may_edit_section(user, section.key, section.parent_key))
+    return lock_reason(response) is None and may_edit_when_open(user, response, section)
+
+
+def may_edit_when_open(user: User, response: Response, section: SectionItem) -> bool:
+    """Whether the user may edit the section while the response is not locked."""
+    return user.state_id == response.state_id and may_edit_section(
+        user, section.key, section.parent_key)
 
 
 # --- saving ---------------------------------------------------------------------------------

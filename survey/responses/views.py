@@ -27,6 +27,7 @@ from werkzeug import Response as HttpResponse
 from survey.auth.models import ContributorSection, Role, User
 from survey.auth.services import invite_user
 from survey.core.access import Permission, response_or_404
+from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError
 from survey.core.i18n import lang_span
@@ -49,6 +50,7 @@ from survey.responses.services import Change, answer_token
 
 bp = Blueprint("responses", __name__)
 bp.add_app_template_global(field_id)
+bp.add_app_template_global(action_label)  # the dashboard's recent changes
 
 
 @bp.route("/dashboard")
@@ -111,7 +113,7 @@ def section(response_id: int, key: str) -> str | HttpResponse:
 
     if request.method == "POST":
         if not editable:
-            abort(403)
+            return _refused_post(response, outline, section, questions, tokens, answers)
         form = section_form(questions, values, formdata=request.form)
         form.validate()
         # Only the questions the page showed (each carries its base token); invalid
@@ -143,6 +145,29 @@ def section(response_id: int, key: str) -> str | HttpResponse:
     form = section_form(questions, values)
     return render_template("responses/section.html", **_section_context(
         response, outline, section, form, tokens, conflicts, editable, answers))
+
+
+def _refused_post(response: Response, outline: Outline, section: SectionItem,
+                  questions: list[QuestionItem], tokens: dict[str, str],
+                  answers: dict) -> tuple[str, int]:
+    """A post to a section the user may no longer edit: a 409 page saying why, with the text
+    they typed (not saved) to copy, when the response was locked while they answered."""
+    if services.lock_reason(response) is None or not services.may_edit_when_open(
+            current_user, response, section):
+        abort(403)  # never theirs to edit: nothing of theirs to give back
+    values = {k: a.value for k, a in answers.items()}
+    # Typed words are what would be lost; a choice is quickly made again.
+    not_saved = [(q, request.form[q.key]) for q in questions
+                 if not q.is_choice and request.form.get(q.key, "").strip()
+                 and request.form[q.key] != _as_posted(values.get(q.key))]
+    page = render_template("responses/section.html", **_section_context(
+        response, outline, section, section_form(questions, values), tokens, {}, False,
+        answers), not_saved=not_saved)
+    return page, 409
+
+
+def _as_posted(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _section_context(response: Response, outline: Outline, section: SectionItem, form: Any,
@@ -188,6 +213,8 @@ def _autosave_messages() -> dict[str, str]:
         "signedOut": _("Not saved: you have been signed out. Sign in again in another tab; "
                        "your answers are kept in this browser and will be saved then."),
         "locked": _("Not saved: the response is locked."),
+        "otherUser": _("Not saved: someone else has signed in on this computer. Your answers "
+                       "are kept in this browser; sign in again as yourself to save them."),
         "reload": _("Reload the page to continue; your answers are kept in this browser."),
         "someNotSaved": _("Some answers were not saved; see the messages next to them."),
         "changedBy": _("Changed meanwhile by"),

@@ -209,8 +209,8 @@ def test_every_audit_action_has_a_label_people_read(client, admin, make_user):
     from flask_babel import force_locale
 
     from survey import PROJECT_ROOT
-    from survey.admin.audit_labels import ACTION_LABELS, action_label
     from survey.admin.services import OBJECT_TYPES
+    from survey.core.audit_labels import ACTION_LABELS, action_label
 
     shape = re.compile(rf"^(?:{'|'.join(OBJECT_TYPES)})\.[a-z_]+$")
     recorded = {node.value for path in (PROJECT_ROOT / "survey").rglob("*.py")

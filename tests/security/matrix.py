@@ -151,6 +151,8 @@ MATRIX: dict[str, Row] = {
     "auth.forgot_password": Row(nothing, {"GET": _all(200), "POST": _all(200)}),
     "auth.change_password": Row(nothing, {"GET": signed_in(200), "POST": signed_in(200)}),
     "auth.set_language": Row(nothing, {"POST": _all(302)}, body=lambda w: {"locale": "fr"}),
+    # The session's CSRF token, for a page open across a sign-in (the autosave script).
+    "auth.csrf_token": Row(nothing, {"GET": signed_in(200)}, html=False),
 
     # A State's response.
     "responses.dashboard": Row(nothing, {"GET": {

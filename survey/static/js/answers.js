@@ -2,10 +2,10 @@
  *
  * Without this script the page is a plain form with a Save button. With it, answers are
  * saved a few seconds after typing stops. Unsaved answers are also kept in this browser
- * (localStorage) until the server has them, so a lost connection, a closed tab or an
- * expired session loses nothing. Each save carries the revision the answer was based on;
- * if someone else changed the answer meanwhile, both versions are shown and the user
- * chooses.
+ * (localStorage), per user, until the server has them, so a lost connection, a closed tab,
+ * an expired session or a failed post of the Save button loses nothing. Each save carries
+ * the revision the answer was based on; if someone else changed the answer meanwhile, both
+ * versions are shown and the user chooses.
  */
 (function () {
   "use strict";
@@ -15,9 +15,16 @@
 
   var AUTOSAVE_DELAY_MS = 2500;
   var RETRY_MAX_MS = 60000;
+  // A stalled connection answers nothing, ever: give up on a request after this, and retry.
+  var REQUEST_TIMEOUT_MS = 20000;
   var url = form.getAttribute("data-autosave-url");
-  var storageKey = "survey:unsaved:" + url;
-  var csrfToken = form.querySelector("input[name=csrf_token]").value;
+  var tokenUrl = form.getAttribute("data-token-url");
+  var userId = form.getAttribute("data-user-id");
+  // Per user as well as per response: on a computer colleagues share, one person's unsaved
+  // words are never restored, or saved, under another's name. They stay for their author.
+  var storageKey = "survey:unsaved:" + userId + ":" + url;
+  // Read at each save: a sign-in since the page loaded replaces the session's token.
+  var csrfInput = form.querySelector("input[name=csrf_token]");
   var statusEl = document.getElementById("save-status");
   var lang = document.documentElement.lang || undefined;
   var messages = JSON.parse(form.getAttribute("data-messages") || "{}");
@@ -27,6 +34,8 @@
   var inFlight = false;
   var timer = null;
   var retryDelay = 0;
+  var submitting = false;     // the Save button's post is on its way: leaving is expected
+  var postAfterSave = false;  // Save was pressed during an autosave: post once it answers
 
   function t(name, fallback) { return messages[name] || fallback; }
 
@@ -251,37 +260,90 @@
     keys.forEach(function (key) { delete dirty[key]; });
     inFlight = true;
     showStatus(t("saving", "Saving…"), "pending");
-    fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken },
-      body: JSON.stringify({ changes: changes })
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        return { status: response.status, body: body };
-      });
-    }).then(function (result) {
+    send(changes, true).then(function (result) {
       inFlight = false;
-      if (result.status === 200) {
-        retryDelay = 0;
-        handleSaved(changes, result.body);
-      } else if (result.status === 401) {
-        requeue(changes);
-        showStatus(t("signedOut", "Not saved: you have been signed out. Sign in again in another tab; your answers are kept in this browser and will be saved then."), "error");
-        schedule(15000);
-      } else if (result.status === 409 && result.body.locked) {
-        requeue(changes);
-        showStatus(result.body.error || t("locked", "Not saved: the response is locked."), "error");
-      } else if (result.status === 400 || result.status === 403) {
-        requeue(changes);
-        showStatus((result.body.message || result.body.error || "") + " " + t("reload", "Reload the page to continue; your answers are kept in this browser."), "error");
-      } else {
-        retry(changes);
-      }
-    }).catch(function () {
+      handleAnswer(changes, result);
+    }, function () {  // no connection, or no answer in time
       inFlight = false;
       retry(changes);
+    }).then(postIfAsked);
+  }
+
+  // A request whose answer is read as JSON (a body that is not JSON: null). It fails, as a
+  // lost connection does, when no answer has come after REQUEST_TIMEOUT_MS.
+  function request(target, options) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timeout = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    options.credentials = "same-origin";
+    if (controller) { options.signal = controller.signal; }
+    return fetch(target, options).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        clearTimeout(timeout);
+        return { status: response.status, body: body };
+      });
+    }, function (error) {
+      clearTimeout(timeout);
+      throw error;
     });
+  }
+
+  function send(changes, mayRenewToken) {
+    return request(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfInput.value },
+      body: JSON.stringify({ changes: changes })
+    }).then(function (result) {
+      // A 400 is most likely a token the session no longer has: signing in again (in another
+      // tab, after a 401) gives the session a new one. Ask for it, and try once more.
+      if (result.status !== 400 || !mayRenewToken) { return result; }
+      return renewToken().then(function (renewed) {
+        if (renewed === true) { return send(changes, false); }
+        return renewed || result;  // signed out, someone else signed in, or the save's own 400
+      });
+    });
+  }
+
+  // Put the session's current token in the form (the Save button's post needs it too): true
+  // when done; else the answer to act on (signed out, or someone else signed in), or false.
+  function renewToken() {
+    return request(tokenUrl, { method: "GET", headers: { "Accept": "application/json" } }).then(function (result) {
+      if (result.status === 401) { return result; }
+      if (result.status !== 200 || !result.body || !result.body.csrf_token) { return false; }
+      // Someone else signed in on this computer: these answers are not theirs to save.
+      if (String(result.body.user_id) !== userId) { return { status: "other-user", body: {} }; }
+      csrfInput.value = result.body.csrf_token;
+      return true;
+    });
+  }
+
+  function handleAnswer(changes, result) {
+    if (result.status === 200 && result.body) {
+      retryDelay = 0;
+      handleSaved(changes, result.body);
+    } else if (result.status === 401) {
+      requeue(changes);
+      showStatus(t("signedOut", "Not saved: you have been signed out. Sign in again in another tab; your answers are kept in this browser and will be saved then."), "error");
+      schedule(15000);
+    } else if (result.status === "other-user") {
+      requeue(changes);
+      showStatus(t("otherUser", "Not saved: someone else has signed in on this computer. Your answers are kept in this browser; sign in again as yourself to save them."), "error");
+      schedule(15000);
+    } else if (result.status === 409 && result.body && result.body.locked) {
+      requeue(changes);
+      showStatus(result.body.error || t("locked", "Not saved: the response is locked."), "error");
+    } else if (result.status === 400 || result.status === 403) {
+      requeue(changes);
+      var body = result.body || {};
+      showStatus((body.message || body.error || "") + " " + t("reload", "Reload the page to continue; your answers are kept in this browser."), "error");
+    } else {
+      retry(changes);
+    }
+  }
+
+  function postIfAsked() {
+    if (!postAfterSave) { return; }
+    postAfterSave = false;
+    if (form.requestSubmit) { form.requestSubmit(); } else { submitting = true; form.submit(); }
   }
 
   function requeue(changes) {
@@ -422,22 +484,41 @@
     var key = keyOf(event.target);
     if (key) { markChanged(key); applyConditions(); }
   });
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
     clearTimeout(timer);  // the plain post saves everything, with the same checks
-    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+    if (inFlight) {
+      // Posted now, the form would carry the bases from before that save, and the server
+      // would take the user's own save for a colleague's change.
+      event.preventDefault();
+      postAfterSave = true;
+      return;
+    }
+    // The copies kept in this browser stay: the next page drops those the server then has
+    // (below). A post that fails (signed out, the connection lost) loses nothing, here or
+    // in the other sections.
+    submitting = true;
   });
   window.addEventListener("online", function () { retryDelay = 0; schedule(0); });
   window.addEventListener("offline", function () {
     showStatus(t("offline", "You are offline. Your answers are kept in this browser and will be saved when the connection returns."), "error");
   });
   window.addEventListener("beforeunload", function (event) {
+    if (submitting) { return; }  // the form's own post carries every answer of the page
     if (Object.keys(dirty).length || inFlight) { event.preventDefault(); event.returnValue = ""; }
   });
+  window.addEventListener("pageshow", function () { submitting = false; });  // back, from the cache
 
-  // Answers typed earlier in this browser that never reached the server come back.
+  // Answers typed earlier in this browser, by this user, that the server may not have. One the
+  // server now holds as kept is dropped; any other comes back into its field, unsaved, and is
+  // saved (a colleague's change meanwhile shows as a conflict). Other sections' wait for
+  // their page.
   var kept = loadKept();
   Object.keys(kept).forEach(function (key) {
-    if (!blockFor(key)) { return; }
+    var block = blockFor(key);
+    if (!block) { return; }
+    // Refused when Save posted it (a message, or a colleague's change): the field shows what
+    // was posted, not what the server has, and the copy stays until it is saved.
+    if (block.hasAttribute("data-unsaved")) { return; }
     var current = valueOf(key);
     if (JSON.stringify(current) === JSON.stringify(kept[key].value)) { forget(key); return; }
     setValue(key, kept[key].value);

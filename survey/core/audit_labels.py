@@ -1,7 +1,8 @@
 """What people read for each action of the audit trail, translated.
 
-Events store a code (``"response.submitted"``): the pages that list events show this label,
-and the audit trail shows the code beside it too, since the code is what one searches for.
+Events store a code (``"response.submitted"``): the pages that list events (the secretariat's
+and a State's dashboard) show this label, and the audit trail shows the code beside it too,
+since the code is what one searches for.
 """
 
 from __future__ import annotations
