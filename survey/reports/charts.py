@@ -4,6 +4,13 @@ Every text is XML-escaped; nothing given to these functions becomes markup. A ch
 carries a ``<title>`` and a ``<desc>`` for assistive technology, and segments are also
 told apart by their order and labels, not by colour alone; the figures should be shown
 next to it as a table as well.
+
+WeasyPrint (70) draws an SVG ``<text>`` one character at a time, each shaped alone and
+placed left to right: Arabic comes out backwards with its letters apart. So words in a
+language the report may be in stay out of SVG: :func:`status_bars_svg` draws only the bars
+and their counts (digits), the page puts the labels and the legend beside it in HTML, and
+the watermark's word is drawn as outlines, shaped as the page's text is
+(:mod:`survey.reports.glyphs`).
 """
 
 from __future__ import annotations
@@ -14,9 +21,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
 
+from survey.reports import glyphs
+
+# The report's sans-serif families (report.css), with the Arabic and Simplified Chinese
+# ones: without them fontconfig picks any font that has the script (Japanese for Chinese).
+FONT_FAMILY = ("Liberation Sans, Noto Sans, DejaVu Sans, Noto Sans Arabic, Noto Sans CJK SC, "
+               "Arial, sans-serif")
 # Restrained, distinguishable in greyscale and by most colour-blind readers: a dark-to-
-# light blue scale for the levels of implementation, warm grey for the rest.
-FONT_FAMILY = "Liberation Sans, Noto Sans, DejaVu Sans, Arial, sans-serif"
+# light blue scale for the levels of implementation, warm grey for the rest. (The report's
+# status marks and the chart's HTML legend, .status--* in report.css, use the same.)
 DEFAULT_COLOURS = ("#1d4f91", "#4f7cbf", "#93b2dc", "#d9a441", "#b9bec5", "#eceef1")
 
 
@@ -49,6 +62,9 @@ def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
                     chart_id: str = "chart") -> Markup:
     """A horizontal 100 % stacked bar per row, with a legend underneath.
 
+    Its labels are SVG text (see above): right for left-to-right scripts only; a page that
+    may be in Arabic wants :func:`status_bars_svg` and its labels in HTML.
+
     :param rows: one bar each; counts in the order of ``categories``
     :param categories: the segments, in order; a colour each (defaults if empty)
     :param title: the chart's accessible name
@@ -61,38 +77,13 @@ def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
     legend_top = len(rows) * (bar_height + gap) + 6
     legend_rows = (len(categories) + 2) // 3
     height = legend_top + legend_rows * 20 + 4
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="{FONT_FAMILY}" '
-        f'aria-labelledby={quoteattr(title_id)} aria-describedby={quoteattr(desc_id)}>',
-        f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
-        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
-    ]
+    out = [_svg_open(width, height, title, description, chart_id)]
     for index, row in enumerate(rows):
         top = index * (bar_height + gap)
         middle = top + bar_height / 2 + 4
         out.append(f'<text x="0" y="{_fmt(middle)}" font-size="11" '
                    f'fill="#1b1b1b">{escape(_shorten(row.label, 34))}</text>')
-        total = sum(row.counts)
-        x = float(label_width)
-        if total == 0:
-            out.append(f'<rect x="{label_width}" y="{top}" width="{plot_width}" '
-                       f'height="{bar_height}" fill="none" stroke="#b9bec5"/>')
-            continue
-        for count, colour in zip(row.counts, colours, strict=True):
-            if count <= 0:
-                continue
-            segment = plot_width * count / total
-            out.append(f'<rect x="{_fmt(x)}" y="{top}" width="{_fmt(segment)}" '
-                       f'height="{bar_height}" fill="{colour}" stroke="#ffffff" '
-                       f'stroke-width="1"/>')
-            if segment >= 18:
-                out.append(f'<text x="{_fmt(x + segment / 2)}" y="{_fmt(middle)}" '
-                           f'font-size="10" text-anchor="middle" '
-                           f'fill="{_text_colour(colour)}">{count}</text>')
-            x += segment
+        out.extend(_bar(row.counts, colours, label_width, plot_width, top, bar_height))
     for index, (category, colour) in enumerate(zip(categories, colours, strict=True)):
         column, line = index % 3, index // 3
         left = label_width + column * (plot_width / 3)
@@ -105,17 +96,93 @@ def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
 
 
+def status_bars_svg(rows: Sequence[Sequence[int]], categories: Sequence[Category], *,
+                    title: str, description: str, width: int = 412, bar_height: int = 22,
+                    gap: int = 10, chart_id: str = "chart",
+                    right_to_left: bool = False) -> Markup:
+    """A horizontal 100 % stacked bar per row, with its counts, and nothing else: the page
+    lays out each row's label beside it and the legend under it (in HTML, .bar-chart in
+    report.css, whose rows are ``bar_height + gap`` apart as these bars are).
+
+    :param rows: the counts of each bar, in the order of ``categories``
+    :param categories: the segments, in order; a colour each (defaults if empty)
+    :param title: the chart's accessible name
+    :param description: what it shows, in words (the figures themselves belong in a table)
+    :param right_to_left: bars start at the right (a right-to-left page)
+    :returns: an ``<svg>`` element, safe to insert into HTML
+    """
+    colours = [c.colour or DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]
+               for i, c in enumerate(categories)]
+    height = max(len(rows) * (bar_height + gap) - gap, 1)
+    out = [_svg_open(width, height, title, description, chart_id)]
+    for index, counts in enumerate(rows):
+        out.extend(_bar(counts, colours, 0, width, index * (bar_height + gap), bar_height,
+                        right_to_left=right_to_left))
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def _svg_open(width: int, height: int, title: str, description: str, chart_id: str) -> str:
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="{FONT_FAMILY}" '
+        f'aria-labelledby={quoteattr(title_id)} aria-describedby={quoteattr(desc_id)}>'
+        f"<title id={quoteattr(title_id)}>{escape(title)}</title>"
+        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>")
+
+
+def _bar(counts: Sequence[int], colours: Sequence[str], left: float, width: float,
+         top: float, height: float, *, right_to_left: bool = False) -> list[str]:
+    """One bar's segments, with their counts on those wide enough to hold them."""
+    total = sum(counts)
+    if total == 0:  # drawn as an outline: there is nothing to divide
+        return [f'<rect x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" '
+                f'height="{_fmt(height)}" fill="none" stroke="#b9bec5"/>']
+    out = []
+    middle = top + height / 2 + 4
+    start = 0.0  # from the bar's start: its left end, or its right one
+    for count, colour in zip(counts, colours, strict=True):
+        if count <= 0:
+            continue
+        segment = width * count / total
+        x = left + (width - start - segment if right_to_left else start)
+        out.append(f'<rect x="{_fmt(x)}" y="{_fmt(top)}" width="{_fmt(segment)}" '
+                   f'height="{_fmt(height)}" fill="{colour}" stroke="#ffffff" '
+                   f'stroke-width="1"/>')
+        if segment >= 18:
+            out.append(f'<text x="{_fmt(x + segment / 2)}" y="{_fmt(middle)}" '
+                       f'font-size="10" text-anchor="middle" '
+                       f'fill="{_text_colour(colour)}">{count}</text>')
+        start += segment
+    return out
+
+
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def watermark_svg(text: str, *, colour: str = "#b3261e", opacity: float = 0.09) -> str:
+def watermark_svg(text: str, *, lang: str = "", direction: str = "ltr",
+                  colour: str = "#b3261e", opacity: float = 0.09) -> str:
     """A page-sized SVG with ``text`` across it diagonally (e.g. "DRAFT"), for a page
-    background: drawn once per page by the PDF engine, and never part of the text flow."""
+    background: drawn once per page by the PDF engine, and never part of the text flow.
+
+    The word is drawn as outlines (:func:`survey.reports.glyphs.text_path`): shaped as the
+    page's text is, so Arabic reads right to left with its letters joined, and not text,
+    so that it stays out of what is copied or extracted from the PDF.
+
+    :param lang: the word's language (BCP 47), for the fonts and shaping it asks for
+    :param direction: "rtl" for a right-to-left word, which is not spaced out (spacing
+        would pull Arabic's joined letters apart)
+    """
+    word = glyphs.text_path(text, font_family=FONT_FAMILY, font_size=34, bold=True,
+                            lang=lang, direction=direction,
+                            letter_spacing=0 if direction == "rtl" else 3)
+    # Centred on the page, baseline at y=160, turned as the text was.
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" '
         'viewBox="0 0 210 297">'
-        f'<text x="105" y="160" text-anchor="middle" font-size="34" font-weight="bold" '
-        f'font-family="{FONT_FAMILY}" letter-spacing="3" '
-        f'fill="{escape(colour)}" fill-opacity="{opacity:g}" '
-        f'transform="rotate(-50 105 150)">{escape(text)}</text></svg>')
+        f'<path d="{word.d}" fill="{escape(colour)}" fill-opacity="{opacity:g}" '
+        f'transform="rotate(-50 105 150) translate({_fmt(105 - word.width / 2)} 160)"/>'
+        '</svg>')

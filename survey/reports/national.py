@@ -13,6 +13,7 @@ import functools
 import hashlib
 import importlib.metadata
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,15 +27,15 @@ from flask import current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from survey.auth.models import Role, User
 from survey.core.audit import AuditEvent
 from survey.core.db import db, utcnow
-from survey.core.i18n import RIGHT_TO_LEFT
+from survey.core.i18n import RIGHT_TO_LEFT, text_direction
 from survey.core.labels import label
 from survey.questionnaires import localized as localization
-from survey.questionnaires.models import QuestionType
+from survey.questionnaires.models import QuestionType, SectionKind
 from survey.questionnaires.outline import (
     SOURCE_LANGUAGE,
     Option,
@@ -44,7 +45,7 @@ from survey.questionnaires.outline import (
     SectionItem,
 )
 from survey.reports import pdf
-from survey.reports.charts import BarRow, Category, stacked_bar_svg, watermark_svg
+from survey.reports.charts import Category, status_bars_svg, watermark_svg
 from survey.reports.models import RenderedReport
 from survey.responses.models import Response, ResponseStatus
 from survey.responses.services import answer_values, is_answered, outline_for
@@ -55,7 +56,6 @@ TEMPLATE_DIR = PROJECT_ROOT / "templates" / "reports"
 STYLESHEET = pdf.STATIC_FOLDER / "css" / "report.css"
 KEEP_PER_RESPONSE = 3  # rendered PDFs kept per response (older ones are deleted)
 
-STATUS_VALUES = ("fully", "largely", "partially", "not_yet", "not_applicable")
 UNANSWERED = "unanswered"
 # Only a signed-off response is final; anything else prints as a draft.
 FINAL_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
@@ -72,6 +72,22 @@ FIELD_TITLES = {
     "assistance": _l("Technical assistance needed"),
     "assistance_details": _l("Technical assistance: details"),
 }
+
+# The general part: these two open the report on their own; every other question of it is
+# printed under "Method", in the questionnaire's order (so a question a new version adds is
+# printed too), with these short headings where the report has one.
+EXECUTIVE_SUMMARY = "general.executive_summary"
+PRIORITY_ACTIONS = "general.priority_actions"
+GENERAL_TITLES = {
+    "general.coordinating_institution": _l("Coordinating institution"),
+    "general.stakeholders": _l("Stakeholders who contributed"),
+    "general.stakeholders_details": _l("Stakeholders consulted and their contribution"),
+    "general.consultation_process": _l("Consultation and validation process"),
+}
+# Never printed: the report is tabled publicly, and these answers are for the secretariat
+# only. The focal point's contact details are a named person's email address and telephone
+# number, asked so that the secretariat can reach them, not to publish them.
+NOT_PRINTED = frozenset({"general.focal_point_contact"})
 
 # A run of characters longer than this without a space (a pasted blob, a long URL) gets
 # break opportunities: WeasyPrint's line breaking is quadratic in the length of a word.
@@ -108,7 +124,7 @@ class ParagraphReport:
     anchor: str
     text: tuple[str, ...]
     footnotes: tuple[tuple[int, str], ...]
-    status: str  # a STATUS_VALUES member or UNANSWERED
+    status: str  # a value of the version's status scale, or UNANSWERED
     status_label: str
     entries: tuple[Entry, ...]
     instruments: tuple[Entry, ...]
@@ -134,10 +150,13 @@ class SectionReport:
 
 @dataclass(frozen=True)
 class StatusRow:
-    label: str
+    """A section's line in the figures (printed as its heading is: number, then title)."""
+
+    number_label: str
+    title: str
     anchor: str
     counts: tuple[int, ...]  # in the order of NationalReport.status_categories
-    lang: str = ""
+    title_lang: str = ""
 
     @property
     def total(self) -> int:
@@ -193,6 +212,45 @@ class NationalReport:
         return _("Government of %(state)s", state=self.state_name)
 
 
+def direction_of(text: str) -> str:
+    """"rtl" or "ltr", by the text's first letter that has a direction (as ``dir="auto"``
+    decides in a browser; WeasyPrint ignores it); "" if none has (digits, punctuation)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
+
+
+def dir_attrs(text: str) -> Markup:
+    """` dir="rtl"` or ` dir="ltr"` for a block of text someone typed (an answer), whatever
+    the page's direction, so that it is aligned and ordered as its own script reads;
+    nothing when its text does not tell (it inherits the page's)."""
+    direction = direction_of(text)
+    return Markup(' dir="{}"').format(direction) if direction else Markup("")
+
+
+def dir_span(text: str) -> Markup:
+    """The text, escaped, in a ``<span>`` with its direction if that is not the page's: a
+    name or a title someone typed, inside a line of the report's own words."""
+    direction = direction_of(text)
+    if direction and direction != text_direction():
+        return Markup('<span dir="{}">{}</span>').format(direction, text)
+    return escape(text)
+
+
+def isolate(text: str) -> str:
+    """The text between Unicode's first-strong isolate and pop marks if its direction is
+    not the page's: for a running header or footer (CSS ``string()``), which can carry no
+    markup; Pango honours the marks, and draws nothing for them."""
+    direction = direction_of(text)
+    if direction and direction != text_direction():
+        return f"\u2068{text}\u2069"
+    return text
+
+
 def text_paragraphs(text: str) -> tuple[str, ...]:
     """A long answer as paragraphs (split at blank lines; single line breaks are kept)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -239,9 +297,10 @@ def _field_of(key: str) -> str:
     return parts[1] if len(parts) > 1 else key
 
 
-def _status_of(paragraph: ParagraphItem, values: Mapping[str, Any]) -> str:
+def _status_of(paragraph: ParagraphItem, values: Mapping[str, Any],
+               status_labels: Mapping[str, Option]) -> str:
     value = values.get(f"p{paragraph.number}.status")
-    return value if value in STATUS_VALUES else UNANSWERED
+    return value if isinstance(value, str) and value in status_labels else UNANSWERED
 
 
 def _paragraph_report(paragraph: ParagraphItem, values: Mapping[str, Any],
@@ -256,7 +315,7 @@ def _paragraph_report(paragraph: ParagraphItem, values: Mapping[str, Any],
             instruments.append(entry_for(question, value, values))
         else:
             entries.append(entry_for(question, value, values))
-    status = _status_of(paragraph, values)
+    status = _status_of(paragraph, values, status_labels)
     return ParagraphReport(
         number=paragraph.number, anchor=paragraph.anchor,
         text=text_paragraphs(paragraph.text), footnotes=paragraph.footnotes,
@@ -283,14 +342,10 @@ def _section_report(section: SectionItem, values: Mapping[str, Any],
 
 
 def _status_labels(outline: Outline) -> dict[str, Option]:
-    """The scale's labels as the questionnaire words them (any status question will do)."""
-    labels = {UNANSWERED: Option(UNANSWERED, _("Not answered"), lang="")}
-    for question in outline.questions_by_key.values():
-        if question.key.endswith(".status") and question.is_choice:
-            labels.update({o.value: o for o in question.options})
-            break
-    for value in STATUS_VALUES:
-        labels.setdefault(value, Option(value, value.replace("_", " ").capitalize()))
+    """The version's status scale as the questionnaire words it, in order, then "Not
+    answered" (a status the secretariat adds is counted, not taken for no answer)."""
+    labels = {o.value: o for o in outline.status_scale()}
+    labels[UNANSWERED] = Option(UNANSWERED, _("Not answered"), lang="")
     return labels
 
 
@@ -300,6 +355,22 @@ def _general_entry(outline: Outline, values: Mapping[str, Any], key: str,
     if question is None:
         return Entry(title, "missing", value=_("Not answered"))
     return entry_for(question, values.get(key), values, title=title)
+
+
+def _method_entries(outline: Outline, values: Mapping[str, Any]) -> tuple[Entry, ...]:
+    """Every question of the general part but the two the report opens with, in order."""
+    entries = []
+    for section in outline.sections:
+        if section.kind is not SectionKind.GENERAL:
+            continue
+        for question in section.all_questions():
+            if question.key in (EXECUTIVE_SUMMARY, PRIORITY_ACTIONS) \
+                    or question.key in NOT_PRINTED:
+                continue
+            title = GENERAL_TITLES.get(question.key)
+            entries.append(entry_for(question, values.get(question.key), values,
+                                     title=None if title is None else str(title)))
+    return tuple(entries)
 
 
 def _option_counts(outline: Outline, values: Mapping[str, Any], field_name: str,
@@ -348,26 +419,23 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
 
     sections = tuple(
         report for report in (_section_report(s, values, status_labels)
-                              for s in outline.sections if s.kind.value != "general")
+                              for s in outline.sections if s.kind is not SectionKind.GENERAL)
         if next(iter(report.all_paragraphs()), None) is not None)
 
-    categories = tuple(Category(value, status_labels[value].label)
-                       for value in (*STATUS_VALUES, UNANSWERED))
+    categories = tuple(Category(value, option.label) for value, option in status_labels.items())
     rows = []
     for section in sections:
         counts = Counter(p.status for p in section.all_paragraphs())
-        row_label = f"{section.number_label}. {section.title}" if section.number_label \
-            else section.title
-        rows.append(StatusRow(row_label, section.anchor,
+        rows.append(StatusRow(section.number_label, section.title, section.anchor,
                               tuple(counts.get(c.key, 0) for c in categories),
-                              lang=section.title_lang))
+                              title_lang=section.title_lang))
     totals = tuple(sum(row.counts[i] for row in rows) for i in range(len(categories)))
-    chart = stacked_bar_svg(
-        [BarRow(row.label, row.counts) for row in rows], categories,
+    chart = status_bars_svg(
+        [row.counts for row in rows], categories,
         title=_("Implementation status by section"),
         description=_("For each section, the number of actionable paragraphs at each level "
                       "of implementation; the same figures are given in the table."),
-        chart_id="status-chart")
+        chart_id="status-chart", right_to_left=locale in RIGHT_TO_LEFT)
 
     assistance_rows = []
     for section in sections:
@@ -397,20 +465,11 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
         accepted_at=response.reviewed_at if response.status is ResponseStatus.ACCEPTED
         else None,
         lang=locale, direction="rtl" if locale in RIGHT_TO_LEFT else "ltr",
-        executive_summary=_general_entry(outline, values, "general.executive_summary",
+        executive_summary=_general_entry(outline, values, EXECUTIVE_SUMMARY,
                                          _("Executive summary")),
-        priority_actions=_general_entry(outline, values, "general.priority_actions",
+        priority_actions=_general_entry(outline, values, PRIORITY_ACTIONS,
                                         _("Priority actions")),
-        method=(
-            _general_entry(outline, values, "general.coordinating_institution",
-                           _("Coordinating institution")),
-            _general_entry(outline, values, "general.stakeholders",
-                           _("Stakeholders who contributed")),
-            _general_entry(outline, values, "general.stakeholders_details",
-                           _("Stakeholders consulted and their contribution")),
-            _general_entry(outline, values, "general.consultation_process",
-                           _("Consultation and validation process")),
-        ),
+        method=_method_entries(outline, values),
         sections=sections,
         status_categories=categories, status_rows=tuple(rows), status_totals=totals,
         chart=chart,
@@ -428,9 +487,14 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
 def report_html(response: Response, *, report: NationalReport | None = None) -> str:
     """The report as a standalone HTML document, as WeasyPrint lays it out."""
     report = report or build_report(response)
+    watermark = ""
+    if report.is_draft:
+        word = _("DRAFT")
+        watermark = watermark_svg(word, lang=report.lang,
+                                  direction=direction_of(word) or report.direction)
     return render_template("reports/document.html", report=report,
                            stylesheet_url=pdf.BASE_URL + "static/css/report.css",
-                           watermark=watermark_svg(_("DRAFT")))
+                           watermark=watermark)
 
 
 def _pdf_options(report: NationalReport) -> dict[str, Any]:

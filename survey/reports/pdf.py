@@ -12,8 +12,8 @@ in the C libraries below WeasyPrint cannot take the web process down.
 
 Public pieces: :data:`BASE_URL` (give it as the document's base, and link static files as
 ``BASE_URL + "static/..."``), :func:`html_to_pdf`, :func:`render_pdf`,
-:func:`render_isolated`, :class:`StaticOnlyFetcher`, :class:`PdfRenderError` and
-:class:`RenderTimeout`.
+:func:`render_isolated`, :func:`shared_fonts`, :class:`StaticOnlyFetcher`,
+:class:`PdfRenderError` and :class:`RenderTimeout`.
 """
 
 from __future__ import annotations
@@ -189,6 +189,14 @@ def _fonts() -> FontConfiguration:
     if _font_config is None:
         _font_config = FontConfiguration()
     return _font_config
+
+
+@contextlib.contextmanager
+def shared_fonts() -> Iterator[FontConfiguration]:
+    """The process's font configuration, for our own use of Pango between renders (the
+    watermark's outlines, survey.reports.glyphs); held under the render lock."""
+    with _lock:
+        yield _fonts()
 
 
 @contextlib.contextmanager

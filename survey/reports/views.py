@@ -27,7 +27,10 @@ from survey.reports.national import (
     build_report,
     cached_report,
     current_locale,
+    dir_attrs,
+    dir_span,
     has_cached_report,
+    isolate,
     report_filename,
     report_for_download,
 )
@@ -36,6 +39,11 @@ from survey.responses.models import Response
 
 bp = Blueprint("reports", __name__)
 log = logging.getLogger(__name__)
+# For the report's templates (the preview's and the PDF's): what people typed, in its own
+# direction.
+bp.add_app_template_global(dir_attrs)
+bp.add_app_template_global(dir_span)
+bp.add_app_template_global(isolate)
 
 REFRESH_SECONDS = 3
 

@@ -47,7 +47,8 @@ def test_the_french_preview_words_the_answers_in_french(client, login_as):
     paragraph = next(p for s in build_report_in(response, "fr").sections
                      for p in s.all_paragraphs() if p.number == 22)
     assert f'<p lang="en">{paragraph.text[0]}</p>' in html.replace("&#39;", "'")
-    assert '<span lang="en">Advancing crime prevention</span>' in html
+    assert '<span lang="en"><span class="number" dir="ltr">I.</span> Advancing crime prevention' \
+           '</span>' in html
 
 
 def build_report_in(response, locale: str):
@@ -95,7 +96,9 @@ def test_in_arabic_the_declarations_english_runs_left_to_right(app, make_user):
         html = report_html(response)
 
     assert '<html lang="ar" dir="rtl">' in html
-    assert '<span lang="en" dir="ltr">Advancing crime prevention</span>' in html
+    # The section's number inside the title's left-to-right span: "I." (not ".I").
+    assert '<span lang="en" dir="ltr"><span class="number" dir="ltr">I.</span> ' \
+           'Advancing crime prevention</span>' in html
     assert re.search(r'<p lang="en" dir="ltr">We ', html)
     # The notes as a whole list, so that its numbers stand on the left of English text.
     assert re.search(r'<ol class="footnotes" lang="en" dir="ltr"><li value="\d+">', html)

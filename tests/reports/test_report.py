@@ -8,6 +8,9 @@ import pytest
 from flask_babel import force_locale
 
 from survey.core.db import db
+from survey.cycles.services import current_cycle
+from survey.questionnaires import editing
+from survey.questionnaires.services import published_version
 from survey.reports.national import (
     build_report,
     render_report,
@@ -113,17 +116,43 @@ def test_draft_mark_until_submitted_then_the_sign_off(request_ctx, make_user):
                 if q.is_required(values) and q.key in values}
     answer(response, focal_point, required)
 
-    draft = pdf_text(render_report(response))
-    # The mark on every page (a page background, extractable text), and on the cover
-    assert draft.count("DRAFT") >= 10 and "Draft — not yet submitted" in draft
+    draft_pdf = render_report(response)
+    draft = pdf_text(draft_pdf)
+    # The mark on every page: a page background drawn as outlines, so none of its letters
+    # end up in the text people copy or extract (it was text: "DRAFT" on every page)...
+    assert all(_draws_the_watermark(page) for page in pdf_reader(draft_pdf).pages)
+    assert "DRAFT" not in draft
+    # ...and on the cover, in words
+    assert "Draft — not yet submitted" in draft
     assert "Not yet signed off" in draft
     assert "Not answered" in draft  # optional questions left empty are shown, not dropped
 
     submit(response, actor=focal_point)
-    final = pdf_text(render_report(response))
-    assert "DRAFT" not in final and "not yet submitted" not in final
+    final_pdf = render_report(response)
+    final = pdf_text(final_pdf)
+    assert not any(_draws_the_watermark(page) for page in pdf_reader(final_pdf).pages)
+    assert "not yet submitted" not in final
     assert "Submitted" in final
     assert "Submitted on behalf of the Government by Marianne Dupont" in final
+
+
+def _draws_the_watermark(page) -> bool:
+    """Whether a page's background (an artifact, first thing drawn) is the watermark: a
+    form of the page's size filled in its red, see-through."""
+    contents = page.get_contents().get_data()
+    drawn = re.match(rb"[^/]*/Artifact\s+BMC\s+[^/]*/(x\d+) Do", contents)
+    if drawn is None:
+        return False
+    form = page["/Resources"]["/XObject"]["/" + drawn.group(1).decode()].get_object()
+    return b"0.701961 0.14902 0.117647 rg" in _form_data(form)
+
+
+def _form_data(form) -> bytes:
+    """A form's content with that of the forms it draws."""
+    data = form.get_data()
+    for child in (form.get("/Resources") or {}).get("/XObject", {}).values():
+        data += _form_data(child.get_object())
+    return data
 
 
 def test_unanswered_questions_are_shown_as_not_answered(request_ctx):
@@ -140,15 +169,72 @@ def test_unanswered_questions_are_shown_as_not_answered(request_ctx):
     assert report.contributors == ()
 
 
+def test_the_method_prints_every_general_question_of_the_version_in_order(request_ctx,
+                                                                         make_user):
+    """Whatever a version asks in its general part is printed (answered or not), but for
+    the summary and the priority actions, which open the report, and the focal point's
+    contact details, which are for the secretariat, not for a document tabled publicly."""
+    admin = make_user("admin", None)
+    draft = editing.new_draft_from(published_version("kyoto-2021"), actor=admin)
+    general = editing.question_by_key(draft, "general.consultation_process").section
+    editing.add_question(general, {"key": "general.national_strategy", "type": "long_text",
+                                   "label": "Describe your State's crime prevention strategy."},
+                         actor=admin)
+    editing.add_question(general, {"key": "general.strategy_year", "type": "number",
+                                   "label": "In which year was it adopted?"}, actor=admin)
+    editing.publish_draft(draft, actor=admin, cycles=[current_cycle()])
+    db.session.commit()
+    response = response_of("KEN")
+    contact = "Ms Wanjiru Kamau, wanjiru.kamau@example.org, +254 20 123 4567"
+    answer(response, make_user("focal_point", "KEN"), {
+        "general.national_strategy": "A national strategy adopted in 2019.",
+        "general.coordinating_institution": "Office of the Attorney General",
+        "general.focal_point_contact": contact})
+
+    report = build_report(response)
+    assert [entry.title for entry in report.method] == [
+        "Coordinating institution", "Stakeholders who contributed",
+        "Stakeholders consulted and their contribution", "Consultation and validation process",
+        "Describe your State's crime prevention strategy.", "In which year was it adopted?"]
+    method = report_html(response, report=report).split('id="method"')[1].split("</section>")[0]
+    assert re.search(r"<dt>Describe your State&#39;s crime prevention strategy.</dt><dd><p "
+                     r"[^>]*>A national strategy adopted in 2019.</p></dd>", method)
+    assert re.search(r"<dt>In which year was it adopted\?</dt><dd><span class=\"gap\">"
+                     r"Not answered</span></dd>", method)
+    assert "Executive summary" not in method and "Priority actions" not in method
+    assert "Kamau" not in report_html(response, report=report)
+
+
+def test_a_status_the_secretariat_adds_is_printed_and_counted(request_ctx, make_user):
+    """Version 2 adds "Planned" to every paragraph's scale: a paragraph given it says so,
+    and the summary counts it, instead of "Not answered"."""
+    admin = make_user("admin", None)
+    draft = editing.new_draft_from(published_version("kyoto-2021"), actor=admin)
+    for question in list(draft.questions):
+        if question.key.endswith(".status"):
+            editing.update_question(question, {"options": [
+                *question.options, {"value": "planned", "label": "Planned"}]}, actor=admin)
+    editing.publish_draft(draft, actor=admin, cycles=[current_cycle()])
+    db.session.commit()
+    response = response_of("KEN")
+    answer(response, make_user("focal_point", "KEN"), {"p22.status": "planned"})
+
+    report = build_report(response)
+    [p22] = [p for s in report.sections for p in s.all_paragraphs() if p.number == 22]
+    assert (p22.status, p22.status_label) == ("planned", "Planned")
+    assert [c.label for c in report.status_categories][-2:] == ["Planned", "Not answered"]
+    assert sum(row.counts[-2] for row in report.status_rows) == 1
+
+
 def test_long_text_keeps_its_paragraphs_and_line_breaks(request_ctx, make_user):
     user = make_user("focal_point", "ITA")
     response = response_of("ITA")
     measures = "First paragraph,\nsecond line.\n\n\nSecond paragraph."
     answer(response, user, {"p22.status": "partially", "p22.measures": measures})
     html = report_html(response)
-    # dir="auto": in the browser, an answer in Arabic reads right to left in any language
-    assert '<p class="answer-text" dir="auto">First paragraph,\nsecond line.</p>' \
-           '<p class="answer-text" dir="auto">Second paragraph.</p>' in html
+    # Each paragraph with its own direction (test_mixed_scripts: Arabic reads right to left)
+    assert '<p class="answer-text" dir="ltr">First paragraph,\nsecond line.</p>' \
+           '<p class="answer-text" dir="ltr">Second paragraph.</p>' in html
     assert text_paragraphs("a" * 100) == ("a" * 32 + "\u200b" + "a" * 32 + "\u200b"
                                           + "a" * 32 + "\u200b" + "a" * 4,)
 
