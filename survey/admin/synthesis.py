@@ -28,7 +28,7 @@ from survey.cycles.models import ReportingCycle
 from survey.cycles.services import answered_clause
 from survey.questionnaires.outline import Outline, SectionItem, outline_of
 from survey.reports import pdf
-from survey.reports.charts import BarRow, Category, stacked_bar_svg
+from survey.reports.charts import Category, status_bars_svg
 from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import RegionalGroup, State
 from survey.states.services import alphabetical_key, localized_name
@@ -58,6 +58,11 @@ class SectionStatus:
     @property
     def heading(self) -> str:
         return f"{self.number_label}. {self.title}" if self.number_label else self.title
+
+    @property
+    def bar_labels(self) -> list[str]:
+        """Each bar's label in the section's chart (written in HTML beside it)."""
+        return [_("Paragraph %(n)d", n=p.number) for p in self.paragraphs]
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         answered = sum(counts.values())
         return (*(counts[v] for v in scale), len(included) - answered)
 
+    right_to_left = str(get_locale() or "en") in RIGHT_TO_LEFT
     sections = []
     for top in outline.sections:
         paragraphs = tuple(ParagraphStatus(p.number, paragraph_counts(p.number))
@@ -178,17 +184,18 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         if not paragraphs:
             continue
         totals = tuple(sum(p.counts[i] for p in paragraphs) for i in range(len(categories)))
-        chart = stacked_bar_svg(
-            [BarRow(_("Paragraph %(n)d", n=p.number), p.counts) for p in paragraphs],
-            categories, title=_("States by implementation status, %(section)s",
-                                section=top.title),
+        # Bars and digits only: the page writes the labels and the legend in HTML beside
+        # them (WeasyPrint's SVG text cannot shape Arabic; see survey/reports/charts.py).
+        chart = status_bars_svg(
+            [p.counts for p in paragraphs], categories,
+            title=_("States by implementation status, %(section)s", section=top.title),
             description=_("For each paragraph of the section, the number of States at each "
                           "level of implementation; the same figures are in the table."),
-            chart_id=f"chart-{top.anchor}")
+            chart_id=f"chart-{top.anchor}", right_to_left=right_to_left)
         sections.append(SectionStatus(top.key, top.title, top.anchor, _section_number(top),
                                       paragraphs, totals, chart))
-    overall = stacked_bar_svg(
-        [BarRow(s.heading, s.counts) for s in sections], categories,
+    overall = status_bars_svg(
+        [s.counts for s in sections], categories, right_to_left=right_to_left,
         title=_("Implementation status by section"),
         description=_("For each section, its paragraphs' statuses as reported by all the "
                       "States counted (a State counts once per paragraph); the same figures "

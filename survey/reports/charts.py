@@ -40,12 +40,6 @@ class Category:
     colour: str = ""
 
 
-@dataclass(frozen=True)
-class BarRow:
-    label: str
-    counts: Sequence[int]  # one per category, in order
-
-
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -54,46 +48,6 @@ def _text_colour(fill: str) -> str:
     """Black or white, whichever reads better on ``fill`` (#rrggbb)."""
     red, green, blue = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
     return "#ffffff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#1b1b1b"
-
-
-def stacked_bar_svg(rows: Sequence[BarRow], categories: Sequence[Category], *,
-                    title: str, description: str, width: int = 640,
-                    label_width: int = 220, bar_height: int = 22, gap: int = 10,
-                    chart_id: str = "chart") -> Markup:
-    """A horizontal 100 % stacked bar per row, with a legend underneath.
-
-    Its labels are SVG text (see above): right for left-to-right scripts only; a page that
-    may be in Arabic wants :func:`status_bars_svg` and its labels in HTML.
-
-    :param rows: one bar each; counts in the order of ``categories``
-    :param categories: the segments, in order; a colour each (defaults if empty)
-    :param title: the chart's accessible name
-    :param description: what it shows, in words (the figures themselves belong in a table)
-    :returns: an ``<svg>`` element, safe to insert into HTML
-    """
-    colours = [c.colour or DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]
-               for i, c in enumerate(categories)]
-    plot_width = width - label_width - 8
-    legend_top = len(rows) * (bar_height + gap) + 6
-    legend_rows = (len(categories) + 2) // 3
-    height = legend_top + legend_rows * 20 + 4
-    out = [_svg_open(width, height, title, description, chart_id)]
-    for index, row in enumerate(rows):
-        top = index * (bar_height + gap)
-        middle = top + bar_height / 2 + 4
-        out.append(f'<text x="0" y="{_fmt(middle)}" font-size="11" '
-                   f'fill="#1b1b1b">{escape(_shorten(row.label, 34))}</text>')
-        out.extend(_bar(row.counts, colours, label_width, plot_width, top, bar_height))
-    for index, (category, colour) in enumerate(zip(categories, colours, strict=True)):
-        column, line = index % 3, index // 3
-        left = label_width + column * (plot_width / 3)
-        top = legend_top + line * 20
-        out.append(f'<rect x="{_fmt(left)}" y="{top}" width="12" height="12" '
-                   f'fill="{colour}" stroke="#6b7280" stroke-width="0.5"/>')
-        out.append(f'<text x="{_fmt(left + 17)}" y="{top + 10}" font-size="10" '
-                   f'fill="#1b1b1b">{escape(category.label)}</text>')
-    out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every text above went through escape()
 
 
 def status_bars_svg(rows: Sequence[Sequence[int]], categories: Sequence[Category], *,
@@ -157,10 +111,6 @@ def _bar(counts: Sequence[int], colours: Sequence[str], left: float, width: floa
                        f'fill="{_text_colour(colour)}">{count}</text>')
         start += segment
     return out
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def watermark_svg(text: str, *, lang: str = "", direction: str = "ltr",

@@ -47,7 +47,7 @@ def test_the_synthesis_counts_signed_off_responses(make_user):
     assert by_number[23] == (0, 0, 0, 2, 0, 0)
     section_i = next(s for s in synthesis.sections if s.key == "I")
     assert sum(section_i.counts) == 2 * len(section_i.paragraphs)
-    assert "<svg" in section_i.chart and "Paragraph 22" in section_i.chart
+    assert "<svg" in section_i.chart and "Paragraph 22" in section_i.bar_labels
 
     assert [g for g, _n in synthesis.groups] == ["African States", "Asia-Pacific States"]
     needs = {n.value: n for n in synthesis.assistance}
@@ -117,3 +117,21 @@ def test_a_status_the_secretariat_adds_is_counted_not_taken_for_no_answer(make_u
     assert labels[-2:] == ["Planned", "Not answered"]
     by_number = {p.number: p.counts for s in synthesis.sections for p in s.paragraphs}
     assert by_number[22][-2:] == (1, 192)
+
+
+def test_in_arabic_the_charts_draw_no_words(app, make_user):
+    """WeasyPrint draws SVG text letter by letter, left to right: the charts' labels and
+    legend are HTML beside the bars, which start at the right."""
+    import re
+
+    from survey.admin.synthesis import synthesis_html
+
+    with app.test_request_context("/"), force_locale("ar"):
+        synthesis = build_synthesis(current_cycle(), final_only=False)
+        html = synthesis_html(synthesis)
+    charts = [synthesis.overall_chart, *(s.chart for s in synthesis.sections)]
+    drawn = [t for chart in charts for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart)]
+    assert drawn and all(t.isdigit() for t in drawn)  # the counts; the name is in <title>
+    # "Paragraph 3" and the others, in Arabic, beside the bars of the first section's chart.
+    labels = html.split('class="bar-chart__labels"')[2].split("</ul>")[0]
+    assert re.search("[\u0600-\u06ff]", labels) and " 3<" in labels
