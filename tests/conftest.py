@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 
 from survey import create_app
 from survey.auth.models import Role, User
@@ -74,7 +75,10 @@ class Client(FlaskClient):
         method = kwargs.get("method", "GET")
         if method not in ("GET", "HEAD", "OPTIONS") and kwargs.pop("csrf", True):
             token = self.csrf_token()
-            if isinstance(data, dict) and "csrf_token" not in data:
+            if isinstance(data, MultiDict) and "csrf_token" not in data:
+                kwargs["data"] = data.copy()  # keeps every value of a repeated field
+                kwargs["data"].add("csrf_token", token)
+            elif isinstance(data, dict) and "csrf_token" not in data:
                 kwargs["data"] = {**data, "csrf_token": token}
             headers = dict(kwargs.get("headers") or {})
             headers.setdefault("X-CSRFToken", token)

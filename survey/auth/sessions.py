@@ -8,13 +8,26 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from survey.auth.forms import LoginForm
 from survey.auth.models import LoginSession, User
+from survey.auth.unsaved import from_ended_session
 from survey.core.db import db, utcnow
 
 # Refresh last_seen_at at most this often, so page views do not each write.
@@ -33,6 +46,7 @@ def start_session(user: User, *, remember: bool = False) -> LoginSession:
         user_agent=(request.user_agent.string or "")[:200])
     db.session.add(login_session)
     session.clear()  # nothing from before the login survives it
+    _forget_csrf_token()
     session.permanent = True
     session["login_token"] = token
     login_user(user)
@@ -47,6 +61,13 @@ def end_session() -> None:
         login_session.revoked_at = utcnow()
     logout_user()
     session.clear()
+    _forget_csrf_token()
+
+
+def _forget_csrf_token() -> None:
+    # Flask-WTF keeps the request's token in g once made (the sign-in form made one): a page
+    # rendered after the session changed must carry the new session's token, not that one.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def end_all_sessions(user: User, *, keep_current: bool = False) -> None:
@@ -124,5 +145,11 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
         if wants_json():
             return jsonify(error=str(_l("You have been signed out.")), signed_out=True), 401
+        unsaved = from_ended_session()
+        if unsaved is not None:
+            # Answers sent without JavaScript after the session ended: not lost, carried
+            # through the sign-in form (see auth.unsaved).
+            return render_template("auth/login.html", form=LoginForm(formdata=None),
+                                   unsaved=unsaved), 401
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))

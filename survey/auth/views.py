@@ -23,6 +23,7 @@ from survey.auth import passwords, services
 from survey.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from survey.auth.sessions import end_session, start_session
 from survey.auth.tokens import LinkError, LinkPurpose, read_token
+from survey.auth.unsaved import from_sign_in_form
 from survey.core.audit import record_event
 from survey.core.errors import DomainError
 from survey.core.mail import mail_configured
@@ -63,6 +64,8 @@ def login() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
+    # Answers sent after the session ended, carried by the form (see auth.unsaved).
+    unsaved = from_sign_in_form(request.form) if request.method == "POST" else None
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -72,11 +75,15 @@ def login() -> Response | str:
             if user.must_change_password:
                 flash(_("Choose your own password before you continue."), "info")
                 return redirect(url_for("auth.change_password"))
+            if unsaved is not None and unsaved.owner == str(user.id):
+                # Offered back only to the person who sent them: a colleague signing in
+                # on the same computer does not see them, nor save them in their name.
+                return render_template("auth/unsaved_post.html", unsaved=unsaved)
             return redirect(next_url or url_for("core.index"))
         # One message whether the address is unknown, the password wrong or the account
         # inactive: the form must not tell who has an account.
         form.password.errors.append(_("The e-mail address or the password is not correct."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, unsaved=unsaved)
 
 
 @bp.route("/logout", methods=["POST"])
