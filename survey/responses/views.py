@@ -156,18 +156,26 @@ def _refused_post(response: Response, outline: Outline, section: SectionItem,
             current_user, response, section):
         abort(403)  # never theirs to edit: nothing of theirs to give back
     values = {k: a.value for k, a in answers.items()}
-    # Typed words are what would be lost; a choice is quickly made again.
-    not_saved = [(q, request.form[q.key]) for q in questions
-                 if not q.is_choice and request.form.get(q.key, "").strip()
-                 and request.form[q.key] != _as_posted(values.get(q.key))]
+    not_saved = [(q, sent) for q in questions
+                 if (sent := _sent_but_not_saved(q, values.get(q.key))) is not None]
     page = render_template("responses/section.html", **_section_context(
         response, outline, section, section_form(questions, values), tokens, {}, False,
         answers), not_saved=not_saved)
     return page, 409
 
 
-def _as_posted(value: Any) -> str:
-    return "" if value is None else str(value)
+def _sent_but_not_saved(question: QuestionItem, stored: Any) -> str | None:
+    """What the refused post gave for ``question``, as text to keep, if it differs from
+    the stored answer: the words typed, or the labels of the options chosen."""
+    if not question.is_choice:
+        text = request.form.get(question.key, "")
+        return text if text.strip() and text != ("" if stored is None else str(stored)) \
+            else None
+    chosen = [value for value in request.form.getlist(question.key) if value]
+    stored_values = stored if isinstance(stored, list) else [stored] if stored else []
+    if not chosen or chosen == stored_values:
+        return None
+    return "; ".join(question.option_label(value) for value in chosen)
 
 
 def _section_context(response: Response, outline: Outline, section: SectionItem, form: Any,

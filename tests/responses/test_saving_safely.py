@@ -4,6 +4,8 @@ and the dashboard's recent changes read in the user's language."""
 
 import re
 
+from werkzeug.datastructures import MultiDict
+
 from survey.core.db import db
 from survey.responses import services
 from tests.conftest import login, page_text, response_of
@@ -50,6 +52,32 @@ def test_a_post_to_a_response_submitted_meanwhile_gives_the_typed_text_back(
     assert "&lt;b onmouseover=" in html and "<b onmouseover" not in html  # as text
     assert 'name="general.coordinating_institution"' not in html  # no field: read-only
     assert services.answer_values(response) == saved_before
+
+
+def test_choices_sent_to_a_locked_response_are_given_back_by_their_labels(
+        client, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    contributor = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    login(client, contributor)
+    url = section_url(response, "declaration")
+    tokens = tokens_on_page(client.get(url).get_data(as_text=True))
+    complete(response, focal_point)  # every status "not yet"
+    services.submit(response, actor=focal_point)
+
+    form = MultiDict([(f"base.{k}", v) for k, v in tokens.items()])
+    form.add("p3.status", "not_yet")  # as stored: nothing to give back
+    form.add("p4.status", "partially")
+    for value in ("capacity", "resources"):
+        form.add("p4.challenges", value)
+    page = client.post(url, data=form)
+    assert page.status_code == 409
+    kept = re.search(r'<section class="card card--attention".*?</section>',
+                     page.get_data(as_text=True), flags=re.S).group(0)
+    assert "What you typed has not been saved" in kept
+    assert "Partially implemented" in kept
+    assert "Limited human or technical capacity; Limited financial resources" in kept
+    assert "Not yet implemented" not in kept  # p3's status, unchanged
 
 
 def test_a_post_by_someone_who_could_never_edit_is_still_refused(client, make_user):
