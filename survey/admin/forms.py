@@ -295,6 +295,12 @@ class ReturnForm(FlaskForm):
         _l("Comment for the State"), validators=[DataRequired(), Length(max=10_000)],
         render_kw={"rows": 5},
         description=_l("Say what the State should revise; the focal point sees this comment."))
+    # Shown once the cycle has closed for the State: without a later deadline, it could
+    # read the comment but not revise a thing.
+    revise_until = DateField(
+        _l("The State may revise until"), validators=[Optional()],
+        description=_l("The reporting cycle is closed: the State can revise its answers only "
+                       "until the day you give here."))
 
 
 class DeadlineForm(FlaskForm):

@@ -844,6 +844,8 @@ def _review_page(response: Response, *, accept_form: forms.AcceptForm | None = N
         missing=answering.missing_required(outline, values),
         stale=cycles.stale_answers(response, outline),
         lock_reason=answering.lock_reason(response),
+        # Returned now, could the State revise? Not after the cycle closed for it.
+        cycle_lock_reason=answering.cycle_lock_reason(response),
         accept_form=accept_form or forms.AcceptForm(),
         return_form=return_form or forms.ReturnForm(),
         deadline_form=deadline_form or forms.DeadlineForm(
@@ -885,8 +887,13 @@ def return_for_revision(response_id: int) -> Any:
     if not form.validate_on_submit():
         return _review_page(response, return_form=form), 422
     try:
-        answering.return_response(response, form.comment.data, actor=current_user)
+        answering.return_response(response, form.comment.data, actor=current_user,
+                                  revise_until=form.revise_until.data)
     except DomainError as exc:
+        db.session.rollback()  # neither the deadline nor the return: one decision
+        if exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            return _review_page(response, return_form=form), 422
         flash(str(exc), "error")
     else:
         flash(_("The response has been returned to %(state)s with your comment.",

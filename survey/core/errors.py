@@ -9,7 +9,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 class DomainError(Exception):
-    """A business rule refused an action; the message is shown to the user as is."""
+    """A business rule refused an action; the message is shown to the user as is, next to
+    ``field`` (the name of the form field it is about) when one is given."""
+
+    def __init__(self, message: object, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 ERROR_TITLES = {

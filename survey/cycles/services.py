@@ -140,14 +140,14 @@ def close_cycle(cycle: ReportingCycle, *, actor: User | None) -> None:
 
 
 def extend_deadline(response: Response, until: date | None, *, actor: User,
-                    today: date | None = None) -> None:
+                    today: date | None = None, field: str = "extended_until") -> None:
     """Let one State edit until ``until`` even after the cycle closes (None: no extension).
 
-    :raises DomainError: the date has passed
+    :raises DomainError: the date has passed (about the form field ``field``)
     """
     today = today or date.today()
     if until is not None and until < today:
-        raise DomainError(_("Choose a date from today on."))
+        raise DomainError(_("Choose a date from today on."), field=field)
     before = response.extended_until
     response.extended_until = until
     db.session.flush()

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from survey.auth.models import ContributorSection, Role, User
@@ -28,7 +29,7 @@ from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
 from survey.cycles.models import CycleStatus
-from survey.cycles.services import answered_clause
+from survey.cycles.services import answered_clause, extend_deadline
 from survey.questionnaires.models import QuestionType
 from survey.questionnaires.outline import (
     Outline,
@@ -218,6 +219,13 @@ def lock_reason(response: Response, today: date | None = None) -> str | None:
                  "secretariat returns it.")
     if response.status is ResponseStatus.ACCEPTED:
         return _("The response has been accepted by the secretariat.")
+    return cycle_lock_reason(response, today)
+
+
+def cycle_lock_reason(response: Response, today: date | None = None) -> str | None:
+    """Why the cycle's dates keep this State from editing now, whatever the response's status:
+    not open yet, or closed with no later deadline for this State."""
+    today = today or date.today()
     cycle = response.cycle
     if cycle.status is CycleStatus.PLANNED:
         return _("The reporting cycle has not opened yet.")
@@ -620,14 +628,27 @@ def submit(response: Response, *, actor: User) -> None:
                  after={"status": "submitted"})
 
 
-def return_response(response: Response, comment: str, *, actor: User) -> None:
+RETURN_NEEDS_DEADLINE = _l(
+    "The reporting cycle is closed: give the State a day until which it may revise its answers.")
+
+
+def return_response(response: Response, comment: str, *, actor: User,
+                    revise_until: date | None = None) -> None:
     """Send a submitted response back to the State with a comment; it becomes editable.
 
-    :raises DomainError: not submitted, no comment, or the user is not the secretariat
+    ``revise_until`` gives the State that deadline too (see ``extend_deadline``): once the
+    cycle has closed, a returned response needs one, or the State could not revise anything.
+
+    :raises DomainError: not submitted, no comment, the user is not the secretariat, a
+        deadline in the past, or the cycle is closed and the State has no later deadline
     """
     _check_review(response, actor)
     if not comment.strip():
         raise DomainError(_("Say what the State should revise."))
+    if revise_until is not None:
+        extend_deadline(response, revise_until, actor=actor, field="revise_until")
+    if cycle_lock_reason(response) is not None:
+        raise DomainError(RETURN_NEEDS_DEADLINE, field="revise_until")
     response.status = ResponseStatus.RETURNED
     response.review_comment = comment.strip()
     response.reviewed_at = utcnow()

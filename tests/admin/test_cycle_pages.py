@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from survey.core.audit import AuditEvent
 from survey.core.db import db
 from survey.cycles.models import CycleStatus, ReportingCycle
-from survey.cycles.services import current_cycle
+from survey.cycles.services import close_cycle, current_cycle
 from survey.questionnaires.services import published_version
 from survey.responses.models import ResponseStatus
 from survey.responses.services import submit
@@ -157,6 +157,50 @@ def test_return_a_response_with_a_comment_the_state_sees(client, admin, make_use
     tokens = tokens_on_page(client.get(f"/responses/{response.id}/sections/I").get_data(
         as_text=True))
     assert tokens  # editable again
+
+
+def test_returning_after_the_cycle_closed_gives_the_state_a_deadline_too(
+        client, admin, make_user):
+    """Returned after the cycle closed, a State could read the comment but not revise a
+    thing: the secretariat is asked for the day until which it may, in the same step."""
+    response, focal_point = submitted("ITA", make_user)
+    close_cycle(response.cycle, actor=admin)
+    db.session.commit()
+    url = f"/admin/responses/{response.id}/return"
+    assert 'name="revise_until"' in client.get(f"/admin/responses/{response.id}").get_data(
+        as_text=True)
+
+    comment = "Please cite the laws for paragraph 22."
+    without = client.post(url, data={"comment": comment})
+    assert without.status_code == 422
+    html = without.get_data(as_text=True)
+    assert "give the State a day until which it may revise" in page_text(without)
+    assert '<a href="#revise_until">' in html  # the summary leads to the field
+    assert comment in html  # the comment is kept
+    past = client.post(url, data={"comment": comment,
+                                  "revise_until": (date.today() - timedelta(days=1)).isoformat()})
+    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.SUBMITTED and response.extended_until is None
+
+    until = date.today() + timedelta(days=14)
+    assert client.post(url, data={"comment": comment, "revise_until": until.isoformat()}) \
+        .status_code == 302
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.RETURNED and response.extended_until == until
+    assert {"response.returned", "response.deadline_extended"} <= set(db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_id == str(response.id))))
+
+    client.post("/logout")
+    login(client, focal_point)
+    assert tokens_on_page(client.get(f"/responses/{response.id}/sections/I").get_data(
+        as_text=True))  # the State can revise
+
+
+def test_while_the_cycle_is_open_returning_asks_for_no_deadline(client, admin, make_user):
+    response, _ = submitted("ESP", make_user)
+    assert 'name="revise_until"' not in client.get(
+        f"/admin/responses/{response.id}").get_data(as_text=True)
 
 
 def test_the_history_of_a_response_reads_as_sentences_not_codes(client, admin, make_user):
