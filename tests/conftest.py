@@ -228,7 +228,9 @@ def page_text(response) -> str:
     text = re.sub(r"<[^>]+>", " ", html)
     import html as html_module
 
-    return re.sub(r"\s+", " ", html_module.unescape(text)).strip()
+    # Bidirectional isolate marks around names (core.i18n.isolate) are not seen.
+    text = re.sub("[\u2066-\u2069]", "", html_module.unescape(text))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def redis_or_skip():

@@ -70,12 +70,6 @@ def named_options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, name, render_kw={"dir": "auto"}) for value, name in pairs]
 
 
-def isolated(text: str) -> str:
-    """A name set apart from the translated sentence around it (Unicode first-strong
-    isolate), where no markup can be: an option's label. Elsewhere pages use <bdi>."""
-    return f"\u2068{text}\u2069"
-
-
 def state_choices(states: Iterable[Any]) -> list[tuple[str, str]]:
     """(code, name in the interface language) of each State, in alphabetical order."""
     return sorted(((s.code, state_name(s)) for s in states),

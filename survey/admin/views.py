@@ -45,6 +45,7 @@ from survey.core.audit import AuditEvent
 from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
+from survey.core.i18n import isolate
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports import jobs as export_jobs
@@ -524,7 +525,7 @@ def publish(version_id: int) -> Any:
     flash(_("Version %(n)d is published.", n=version.number), "success")
     for cycle in chosen:
         flash(_("“%(cycle)s” now uses version %(n)d; its answers carried over.",
-                cycle=cycle.name, n=version.number), "success")
+                cycle=isolate(cycle.name), n=version.number), "success")
     return redirect(url_for("admin.version", version_id=version.id))
 
 
@@ -546,7 +547,7 @@ def _published_versions() -> list[QuestionnaireVersion]:
 
 def _version_choices(versions: list[QuestionnaireVersion]) -> list[Any]:
     return forms.options(
-        (v.id, _("%(title)s — version %(n)d", title=forms.isolated(v.questionnaire.title),
+        (v.id, _("%(title)s — version %(n)d", title=isolate(v.questionnaire.title),
                  n=v.number))
         for v in versions)
 
@@ -1038,7 +1039,7 @@ def invite_user() -> Any:
         form.email.errors = [*form.email.errors, str(exc)]
         return _invalid("admin/invite.html", form=form, link=None)
     if delivered.mailed:
-        flash(_("The invitation has been sent to %(email)s.", email=user.email), "success")
+        flash(_("The invitation has been sent to %(email)s.", email=isolate(user.email)), "success")
         return redirect(url_for("admin.user", user_id=user.id))
     # No mail server: the link is shown once, here, for the secretariat to pass on.
     # A blank form for the next person: not the one just sent (formdata=None).
@@ -1123,7 +1124,7 @@ def decide_nomination(user_id: int) -> Any:
         if form.decision.data == "decline":
             accounts.decline_nomination(account, actor=current_user)
             flash(_("The nomination of %(name)s has been declined; no invitation is sent.",
-                    name=account.display_name), "success")
+                    name=isolate(account.display_name)), "success")
             return redirect(url_for("admin.users"))
         delivered = accounts.approve_nomination(account, actor=current_user)
     except DomainError as exc:
@@ -1131,7 +1132,7 @@ def decide_nomination(user_id: int) -> Any:
         return redirect(url_for("admin.user", user_id=account.id))
     if delivered.mailed:
         flash(_("The nomination is approved and the invitation has been sent to %(email)s.",
-                email=account.email), "success")
+                email=isolate(account.email)), "success")
         return redirect(url_for("admin.user", user_id=account.id))
     # No mail server: the link is shown once, here, for the secretariat to pass on.
     return _user_page(account, link=delivered.url)
@@ -1151,7 +1152,7 @@ def new_link(user_id: int) -> Any:
         return redirect(url_for("admin.user", user_id=account.id))
     if delivered.mailed:
         flash(_("A new link has been sent to %(email)s. Earlier links no longer work.",
-                email=account.email), "success")
+                email=isolate(account.email)), "success")
         return redirect(url_for("admin.user", user_id=account.id))
     # No mail server: the link is shown once, here, for the secretariat to pass on.
     return _user_page(account, link=delivered.url, purpose=purpose, replaced=True)

@@ -30,7 +30,7 @@ from survey.core.access import Permission, response_or_404
 from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError
-from survey.core.i18n import lang_span
+from survey.core.i18n import isolate, lang_span
 from survey.cycles.services import current_cycle, stale_answers
 from survey.exports.tabular import XLSX_MIMETYPE
 from survey.questionnaires.localized import localized
@@ -339,7 +339,7 @@ def restore(response_id: int, key: str) -> HttpResponse:
         conflict = outcome.conflicts[0]
         flash(_("%(name)s changed this answer after you opened its history. Nothing was "
                 "restored: look at the versions again, then choose.",
-                name=conflict.changed_by), "error")
+                name=isolate(conflict.changed_by)), "error")
         return redirect(url_for("responses.history", response_id=response.id, key=key))
     if outcome.errors:
         flash(_("This version cannot be restored: %(reason)s", reason=outcome.errors[key]),
@@ -450,7 +450,7 @@ def _invite(response: Response, form: TeamInviteForm) -> tuple[str | None, int]:
     if delivered is None:
         flash(_("%(name)s has been nominated. The secretariat checks each "
                 "nomination, and sends the invitation once it is approved.",
-                name=person.display_name), "success")
+                name=isolate(person.display_name)), "success")
         return None, 200
     if delivered.mailed:
         flash(_("The invitation has been sent."), "success")

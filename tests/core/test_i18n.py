@@ -1,6 +1,8 @@
 """The interface follows the user's language; Arabic reads right to left. (That each
 catalog is whole is tests/core/test_translations.py's part.)"""
 
+import re
+
 from tests.conftest import page_text
 
 
@@ -24,3 +26,34 @@ def test_only_the_six_un_languages(client):
     assert '<html lang="en"' in page.get_data(as_text=True)
     for code in ("ar", "zh", "en", "fr", "ru", "es"):
         assert f'<option value="{code}" lang="{code}"' in page.get_data(as_text=True)
+
+
+
+def test_names_typed_in_another_script_keep_their_order_in_titles_and_messages(
+        client, make_user):
+    """Where no markup can set them apart (a page title, a message), a Latin name on an
+    Arabic page sits between Unicode isolate marks, so that its dots and brackets stay
+    where they belong."""
+    from survey.core.db import db
+    from tests.conftest import login, response_of
+
+    admin = make_user("admin", None)
+    admin.locale = "ar"
+    focal_point = make_user("focal_point", "JOR")
+    focal_point.locale = "ar"
+    db.session.commit()
+    login(client, focal_point)
+    response = response_of("JOR")
+    nominated = client.post(f"/responses/{response.id}/team", data={
+        "display_name": "J. Smith (Registry)", "email": "j.smith@example.org",
+        "role": "observer", "action": "invite"}, follow_redirects=True).get_data(as_text=True)
+    message = re.search(r'<p class="flash flash--success">(.*?)</p>', nominated).group(1)
+    assert "\u2068J. Smith (Registry)\u2069" in message
+
+    client.post("/logout")
+    login(client, admin)
+    users = client.get("/admin/users?q=smith").get_data(as_text=True)
+    user_id = re.search(r'href="/admin/users/(\d+)"', users).group(1)
+    html = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html, flags=re.S).group(1)
+    assert title.startswith("\u2068J. Smith (Registry)\u2069 · ")

@@ -187,7 +187,7 @@ def test_pages_in_their_other_states_pass_axe(browser, live_server, audit, team_
     page.get_by_label("E-mail address").fill("e2e.new.contributor.chl@example.org")
     team.remember("e2e.new.contributor.chl@example.org")
     page.get_by_role("button", name="Nominate").click()
-    expect(page.get_by_text("New Contributor has been nominated.")).to_be_visible()
+    expect(page.get_by_text("\u2068New Contributor\u2069 has been nominated.")).to_be_visible()
     audit.check(page, "team, a nomination awaiting the secretariat's check")
     # The secretariat checks it, and is given the invitation link to pass on.
     checking = browser.new_context()
