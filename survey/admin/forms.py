@@ -33,6 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from survey.auth.forms import language_field
 from survey.auth.models import Role
 from survey.core.labels import label
 from survey.questionnaires.models import Question, QuestionType
@@ -369,6 +370,7 @@ class InviteForm(_RoleAndState):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "off"})
+    locale = language_field()
 
 
 class RoleForm(_RoleAndState):

@@ -1034,7 +1034,7 @@ def invite_user() -> Any:
     try:
         user, delivered = accounts.invite_user(
             form.email.data, form.display_name.data, Role(form.role.data),
-            _state_by_code(form.state.data), actor=current_user)
+            _state_by_code(form.state.data), actor=current_user, locale=form.locale.data)
     except DomainError as exc:
         form.email.errors = [*form.email.errors, str(exc)]
         return _invalid("admin/invite.html", form=form, link=None)

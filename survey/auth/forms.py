@@ -1,9 +1,14 @@
 """Sign-in and password forms."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from survey.config import LANGUAGES
+from survey.core.i18n import LANGUAGE_NAMES
 
 
 class LoginForm(FlaskForm):
@@ -37,3 +42,15 @@ class ChangePasswordForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
+
+
+def language_field(**kwargs) -> SelectField:
+    """The language an invited person's mail is written in and their pages open in: one of
+    the six, each named in itself; by default the inviter's own."""
+    return SelectField(
+        _l("Their language"),
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code})
+                 for code in LANGUAGES],
+        default=lambda: str(get_locale() or "en"),
+        description=_l("The invitation is written in it, and their pages open in it; they "
+                       "can change it."), **kwargs)

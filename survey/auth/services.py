@@ -5,6 +5,7 @@ Services add and flush; the caller's unit of work commits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import smtplib
@@ -62,12 +63,16 @@ def user_by_email(email: str) -> User | None:
 def _user_snapshot(user: User) -> dict:
     return {"email": user.email, "display_name": user.display_name, "role": user.role.value,
             "state": user.state.code if user.state else None, "is_active": user.is_active,
-            "nomination_pending": user.nomination_pending}
+            "nomination_pending": user.nomination_pending, "locale": user.locale}
 
 
 def create_user(email: str, display_name: str, role: Role, state: State | None, *,
-                actor: User | None, password: str | None = None) -> User:
+                actor: User | None, password: str | None = None,
+                locale: str | None = None) -> User:
     """Create an account; without a password, the user sets one through an invitation.
+
+    ``locale``: the language their mail is written in and their pages open in (None: the
+    language of the page they use, each time).
 
     :raises DomainError: address invalid or taken, or the role and State do not match
     """
@@ -80,7 +85,7 @@ def create_user(email: str, display_name: str, role: Role, state: State | None, 
     if user_by_email(email) is not None:
         raise DomainError(_("An account with this e-mail address already exists."))
     user = User(email=email, display_name=display_name or email, role=role,
-                state=state, invited_by=actor)
+                state=state, invited_by=actor, locale=locale)
     if password is not None:
         _set_password_hash(user, password)
     db.session.add(user)
@@ -148,19 +153,21 @@ def send_link(user: User, purpose: LinkPurpose) -> DeliveredLink:
     otherwise (or if the mail fails) the caller shows it and it is written to the log."""
     url = external_url("auth.set_password", token=make_token(user, purpose))
     days = max(1, max_age(purpose).days)
-    if purpose is LinkPurpose.INVITATION:
-        subject = _("Invitation: Kyoto Declaration national self-assessment")
-        body = _(
-            "You have been invited to take part in the national self-assessment of the "
-            "implementation of the Kyoto Declaration.\n\nChoose your password here (the "
-            "link works once and expires in %(days)d days):\n%(url)s\n", days=days, url=url)
-    else:
-        subject = _("Reset your password: Kyoto Declaration self-assessment")
-        hours = int(max_age(purpose).total_seconds() // 3600)
-        body = _(
-            "Someone asked to reset the password of your account. If it was you, choose a "
-            "new password here (the link works once and expires in %(hours)d hours):\n"
-            "%(url)s\n\nIf it was not you, ignore this message.", hours=hours, url=url)
+    # In the person's own language where it is known, not in the sender's.
+    with force_locale(user.locale) if user.locale else contextlib.nullcontext():
+        if purpose is LinkPurpose.INVITATION:
+            subject = _("Invitation: Kyoto Declaration national self-assessment")
+            body = _(
+                "You have been invited to take part in the national self-assessment of the "
+                "implementation of the Kyoto Declaration.\n\nChoose your password here (the "
+                "link works once and expires in %(days)d days):\n%(url)s\n", days=days, url=url)
+        else:
+            subject = _("Reset your password: Kyoto Declaration self-assessment")
+            hours = int(max_age(purpose).total_seconds() // 3600)
+            body = _(
+                "Someone asked to reset the password of your account. If it was you, choose a "
+                "new password here (the link works once and expires in %(hours)d hours):\n"
+                "%(url)s\n\nIf it was not you, ignore this message.", hours=hours, url=url)
     if mail_configured():
         try:
             send_mail(user.email, subject, body)
@@ -197,10 +204,11 @@ def make_new_link(user: User, *, actor: User) -> tuple[LinkPurpose, DeliveredLin
 
 
 def invite_user(email: str, display_name: str, role: Role, state: State | None, *,
-                actor: User) -> tuple[User, DeliveredLink | None]:
+                actor: User, locale: str | None = None) -> tuple[User, DeliveredLink | None]:
     """Create an account and send its invitation; or, where the secretariat checks
     nominations (``NOMINATIONS_CHECKED``) and a focal point invites, create it inactive as a
-    nomination, with no link (None) until an administrator approves it.
+    nomination, with no link (None) until an administrator approves it. The invitation is
+    written in ``locale`` (see :func:`create_user`).
 
     :raises DomainError: as :func:`create_user`, or the inviter may not give this role
     """
@@ -216,13 +224,14 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
         # nominated again, for the secretariat to check again.
         before = _user_snapshot(unused)
         unused.role, unused.invited_by = role, actor
+        unused.locale = locale or unused.locale
         unused.display_name = clean_display_name(display_name) or unused.email
         unused.nomination_pending = True
         record_event("user.nominated", "user", unused.id, actor=actor,
                      state_id=unused.state_id, before=before, after=_user_snapshot(unused))
         _tell_the_secretariat(unused, actor)
         return unused, None
-    user = create_user(email, display_name, role, state, actor=actor)
+    user = create_user(email, display_name, role, state, actor=actor, locale=locale)
     if nominating:
         before = _user_snapshot(user)
         user.is_active, user.nomination_pending = False, True

@@ -123,6 +123,8 @@ def set_password(token: str) -> Response | str:
     if user is None:
         status = 410 if problem in ("expired", "used") else 404
         return render_template("auth/link_problem.html", reason=problem), status
+    # The page speaks the language the invitation was written in (see core.i18n).
+    g.link_locale = user.locale
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:

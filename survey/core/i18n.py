@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -31,6 +31,8 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in LANGUAGES:
         return session["locale"]
+    if g.get("link_locale") in LANGUAGES:  # an invitation's page, in the invitee's language
+        return g.link_locale
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 

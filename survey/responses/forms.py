@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from survey.auth.forms import language_field
 from survey.questionnaires.models import QuestionType
 from survey.questionnaires.outline import QuestionItem
 from survey.responses.services import InvalidAnswer, clean_value
@@ -130,6 +131,7 @@ class TeamInviteForm(FlaskForm):
     role = RadioField(_l("Role"), id="invite-role", default="contributor", choices=[
         SelectChoice("contributor", _l("Contributor — answers the sections you assign")),
         SelectChoice("observer", _l("Observer — reads only"))])
+    locale = language_field(id="invite-locale")
 
 
 class WorkbookUploadForm(FlaskForm):

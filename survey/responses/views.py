@@ -443,7 +443,7 @@ def _invite(response: Response, form: TeamInviteForm) -> tuple[str | None, int]:
     try:
         person, delivered = invite_user(form.email.data, form.display_name.data,
                                         Role(form.role.data), response.state,
-                                        actor=current_user)
+                                        actor=current_user, locale=form.locale.data)
     except DomainError as exc:
         form.email.errors = [*form.email.errors, str(exc)]
         return None, 422

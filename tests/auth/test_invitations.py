@@ -242,3 +242,49 @@ def test_without_a_mail_server_the_forgotten_password_page_says_whom_to_ask(
         app.config["SURVEY"], SMTP_HOST="mail.invalid"))
     page = page_text(client.get("/forgot-password"))
     assert "Send the link" in page and "cannot send e-mail" not in page
+
+
+def test_the_invitation_is_written_in_the_language_chosen_for_the_person(
+        client, make_user, app, smtp_server, monkeypatch):
+    """An English-speaking secretariat invites a French-speaking focal point: the mail, the
+    page its link opens and the pages after sign-in are in French."""
+    controller, inbox = smtp_server
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+        BASE_URL="https://kyoto.example.org"))
+    login(client, make_user("admin"))
+    form = client.get("/admin/users/invite").get_data(as_text=True)
+    choices = re.search(r'<select[^>]*id="locale".*?</select>', form, flags=re.S).group(0)
+    assert '<option lang="fr" value="fr">Français</option>' in choices
+    assert '<option lang="en" selected value="en">English</option>' in choices  # the inviter's
+
+    client.post("/admin/users/invite", data={
+        "display_name": "Camille Focal", "email": "camille@example.org",
+        "role": "focal_point", "state": "SEN", "locale": "fr"})
+    user = db.session.scalars(sa.select(User).where(User.email == "camille@example.org")).one()
+    assert user.locale == "fr"
+    message = email.message_from_bytes(inbox.messages[-1].content, policy=email.policy.default)
+    assert "auto-évaluation nationale relative à la Déclaration de Kyoto" in message["Subject"]
+    assert "Choisissez votre mot de passe" in message.get_content()
+    link = re.search(r"https://kyoto\.example\.org/set-password/\S+",
+                     message.get_content()).group(0)
+
+    client.post("/logout")
+    page = client.get(path_of(link))  # a browser that asks for English
+    assert '<html lang="fr"' in page.get_data(as_text=True)
+    assert "Bienvenue, Camille Focal." in page_text(page)
+    assert set_password_via(client, link).status_code == 302
+    signed_in = client.get("/", follow_redirects=True)
+    assert '<html lang="fr"' in signed_in.get_data(as_text=True)
+
+
+def test_a_focal_point_chooses_the_language_of_the_person_they_invite(client, make_user):
+    focal_point = make_user("focal_point", "ARG")
+    login(client, focal_point)
+    response_id = re.search(r"/responses/(\d+)", client.get("/dashboard").headers["Location"]) \
+        .group(1)
+    client.post(f"/responses/{response_id}/team", data={
+        "action": "invite", "display_name": "Lucía Contributora", "email": "lucia@example.org",
+        "role": "contributor", "locale": "es"})
+    user = db.session.scalars(sa.select(User).where(User.email == "lucia@example.org")).one()
+    assert user.locale == "es"
