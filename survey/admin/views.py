@@ -584,8 +584,15 @@ def cycle(cycle_id: int) -> str:
     newer = [v for v in _published_versions()
              if v.questionnaire_id == cycle.questionnaire_version.questionnaire_id
              and v.id != cycle.questionnaire_version_id]
+    # What closing would lock: the responses not yet submitted, by status.
+    by_status = dict(db.session.execute(
+        sa.select(Response.status, sa.func.count()).where(Response.cycle_id == cycle.id)
+        .group_by(Response.status)).all())
+    not_submitted = [(status, by_status[status]) for status in (
+        ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
+        if by_status.get(status)]
     return render_template("admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(),
-                           newer=newer)
+                           newer=newer, not_submitted=not_submitted)
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])

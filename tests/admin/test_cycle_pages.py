@@ -13,10 +13,10 @@ from survey.core.db import db
 from survey.cycles.models import CycleStatus, ReportingCycle
 from survey.cycles.services import close_cycle, current_cycle
 from survey.questionnaires.services import published_version
-from survey.responses.models import ResponseStatus
+from survey.responses.models import Response, ResponseStatus
 from survey.responses.services import submit
 from tests.conftest import login, page_text, response_of
-from tests.responses.helpers import complete, tokens_on_page
+from tests.responses.helpers import complete, save, tokens_on_page
 
 
 def test_create_edit_open_and_close_a_cycle(client, admin):
@@ -72,6 +72,23 @@ def test_closing_the_cycle_locks_editing_for_every_state(client, admin, make_use
                         json={"changes": [{"key": "p22.status", "value": "fully",
                                            "base": "0:x"}]})
     assert saved.status_code == 409 and saved.json["locked"]
+
+
+def test_the_cycle_page_says_what_closing_would_lock(client, admin, make_user):
+    cycle = current_cycle()
+    submitted("FRA", make_user)
+    in_progress, focal_point = response_of("JPN"), make_user("focal_point", "JPN")
+    save(in_progress, focal_point, p21__status="fully")
+    counts = dict(db.session.execute(
+        sa.select(Response.status, sa.func.count()).where(Response.cycle_id == cycle.id)
+        .group_by(Response.status)).all())
+    not_submitted = counts[ResponseStatus.NOT_STARTED] + counts[ResponseStatus.IN_PROGRESS]
+
+    text = page_text(client.get(f"/admin/cycles/{cycle.id}"))
+    assert f"Closing now locks {not_submitted} responses not yet submitted:" in text
+    assert f"Not started: {counts[ResponseStatus.NOT_STARTED]}" in text
+    assert f"In progress: {counts[ResponseStatus.IN_PROGRESS]}" in text
+    assert "Submitted:" not in text
 
 
 def test_a_later_deadline_for_one_state(client, admin, make_user):
