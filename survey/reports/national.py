@@ -189,6 +189,8 @@ class NationalReport:
     generated_at: datetime
     submitted_at: datetime | None
     submitted_by: str | None
+    # The official who authorised the submission (name, title), when named at sign-off.
+    authorised_by: tuple[str, str] | None
     accepted_at: datetime | None
     lang: str
     direction: str
@@ -462,6 +464,8 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
         generated_at=generated_at or utcnow(),
         submitted_at=response.submitted_at if response.status in FINAL_STATUSES else None,
         submitted_by=submitted_by if response.status in FINAL_STATUSES else None,
+        authorised_by=(response.authorised_by_name, response.authorised_by_title or "")
+        if response.status in FINAL_STATUSES and response.authorised_by_name else None,
         accepted_at=response.reviewed_at if response.status is ResponseStatus.ACCEPTED
         else None,
         lang=locale, direction="rtl" if locale in RIGHT_TO_LEFT else "ltr",

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     EmailField,
     Field,
     RadioField,
@@ -132,6 +133,25 @@ class TeamInviteForm(FlaskForm):
         SelectChoice("contributor", _l("Contributor — answers the sections you assign")),
         SelectChoice("observer", _l("Observer — reads only"))])
     locale = language_field(id="invite-locale")
+
+
+class SignOffForm(FlaskForm):
+    """The focal point signs off: who authorised the submission, and the confirmation."""
+
+    authorised_by_name = StringField(
+        _l("Name of the official who authorised the submission"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("The person authorised to submit this self-assessment for the "
+                       "Government. It may be you."))
+    authorised_by_title = StringField(
+        _l("Their title or function"), validators=[DataRequired(), Length(max=200)],
+        description=_l("For example: Minister of Justice; Director-General, Ministry of the "
+                       "Interior; National focal point."))
+    # Its label names the State: set by the view. No "required" attribute: Chromium would
+    # answer with a pop-up of its own, in the browser's language.
+    confirm = BooleanField(validators=[DataRequired(
+        _l("Confirm that you sign off on behalf of your Government."))],
+        render_kw={"required": False})
 
 
 class WorkbookUploadForm(FlaskForm):

@@ -41,6 +41,10 @@ class Response(Base):
     last_activity_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The official who authorised the submission for the Government, named at sign-off; not
+    # always the focal point who submits it (a minister, a director-general).
+    authorised_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    authorised_by_title: Mapped[str | None] = mapped_column(sa.String(200))
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # The secretariat's comment when it returns the response; shown to the State.

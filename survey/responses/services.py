@@ -28,6 +28,7 @@ from survey.core.access import may_edit_section
 from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
+from survey.core.text import clean_name
 from survey.cycles.models import CycleStatus
 from survey.cycles.services import answered_clause, extend_deadline
 from survey.questionnaires.models import QuestionType
@@ -595,9 +596,19 @@ def answers_to_review(response: Response, outline: Outline) -> list[str]:
     return sorted(key for key in keys if key in outline.questions_by_key)
 
 
-def submit(response: Response, *, actor: User) -> None:
+@dataclass(frozen=True)
+class Authorisation:
+    """Who authorised the submission for the Government: name and title or function."""
+
+    name: str
+    title: str
+
+
+def submit(response: Response, *, actor: User,
+           authorised_by: Authorisation | None = None) -> None:
     """Sign off and submit on behalf of the State; the response is locked afterwards.
 
+    :param authorised_by: the official who authorised it (None: the focal point, unnamed)
     :raises IncompleteResponse: required answers are missing, or flagged answers await
         review (listed)
     :raises DomainError: the response is locked, or the user is not the focal point
@@ -621,11 +632,16 @@ def submit(response: Response, *, actor: User) -> None:
     response.status = ResponseStatus.SUBMITTED
     response.submitted_at = utcnow()
     response.submitted_by_id = actor.id
+    response.authorised_by_name = clean_name(authorised_by.name) if authorised_by else None
+    response.authorised_by_title = clean_name(authorised_by.title) if authorised_by else None
     response.revision = Response.revision + 1
     db.session.flush()
+    after = {"status": "submitted"}
+    if authorised_by:
+        after["authorised_by"] = {"name": response.authorised_by_name,
+                                  "title": response.authorised_by_title}
     record_event("response.submitted", "response", response.id, actor=actor,
-                 state_id=response.state_id, before={"status": before},
-                 after={"status": "submitted"})
+                 state_id=response.state_id, before={"status": before}, after=after)
 
 
 RETURN_NEEDS_DEADLINE = _l(

@@ -39,6 +39,7 @@ from survey.reports.jobs import prepare_report
 from survey.reports.national import current_locale
 from survey.responses import services, workbook
 from survey.responses.forms import (
+    SignOffForm,
     TeamInviteForm,
     WorkbookUploadForm,
     field_id,
@@ -46,7 +47,8 @@ from survey.responses.forms import (
     submitted_value,
 )
 from survey.responses.models import Response
-from survey.responses.services import Change, answer_token
+from survey.responses.services import Authorisation, Change, answer_token
+from survey.states.services import state_name
 
 bp = Blueprint("responses", __name__)
 bp.add_app_template_global(field_id)
@@ -360,29 +362,32 @@ def submit(response_id: int) -> str | HttpResponse:
     values = services.answer_values(response)
     missing = services.missing_required(outline, values)
     to_review = stale_answers(response, outline).flagged
-    confirm_error = None
-    if request.method == "POST":
-        if request.form.get("confirm") != "yes":
-            # Next to the box, not in a flash: the page shows the form again.
-            confirm_error = _("Confirm that you sign off on behalf of your Government.")
+    form = SignOffForm(authorised_by_name=response.authorised_by_name
+                       or current_user.display_name,
+                       authorised_by_title=response.authorised_by_title)
+    form.confirm.label.text = _(
+        "I confirm, as national focal point, that this self-assessment is submitted on behalf "
+        "of the Government of %(state)s.", state=state_name(response.state))
+    # Problems are shown next to their fields, not in a flash: the form comes back.
+    if request.method == "POST" and form.validate():
+        try:
+            services.submit(response, actor=current_user, authorised_by=Authorisation(
+                form.authorised_by_name.data, form.authorised_by_title.data))
+        except services.IncompleteResponse as exc:
+            missing = [outline.questions_by_key[q.key] for q in exc.missing]
+            to_review = [a for a in to_review if a.key in exc.to_review]
+        except DomainError as exc:
+            flash(str(exc), "error")
         else:
-            try:
-                services.submit(response, actor=current_user)
-            except services.IncompleteResponse as exc:
-                missing = [outline.questions_by_key[q.key] for q in exc.missing]
-                to_review = [a for a in to_review if a.key in exc.to_review]
-            except DomainError as exc:
-                flash(str(exc), "error")
-            else:
-                # The signed report is what the State downloads next: a worker prepares it
-                # from the submitted response, so it is committed first.
-                db.session.commit()
-                prepare_report(response, current_locale())
-                flash(_("The self-assessment has been submitted. Thank you."), "success")
-                return redirect(url_for("responses.overview", response_id=response.id))
+            # The signed report is what the State downloads next: a worker prepares it
+            # from the submitted response, so it is committed first.
+            db.session.commit()
+            prepare_report(response, current_locale())
+            flash(_("The self-assessment has been submitted. Thank you."), "success")
+            return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200
     return render_template("responses/submit.html", response=response, outline=outline,
-                           missing=missing, to_review=to_review, confirm_error=confirm_error,
+                           missing=missing, to_review=to_review, form=form,
                            lock_reason=services.lock_reason(response)), status
 
 

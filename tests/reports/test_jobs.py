@@ -151,8 +151,8 @@ def test_the_signed_report_is_prepared_as_soon_as_the_state_submits(client, make
     complete(response, focal_point)
     db.session.commit()
     login(client, focal_point)
-    assert client.post(f"/responses/{response.id}/submit",
-                       data={"confirm": "yes"}).status_code == 302
+    assert client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_title": "Minister of Justice"}).status_code == 302
     db.session.refresh(response)
     queued = jobs.report_queue(redis_app).jobs
     assert [job.id for job in queued] == [jobs.job_id(response, "fr")]
@@ -178,7 +178,8 @@ def test_a_submission_does_not_depend_on_redis(client, make_user, redis_app, mon
         raise redis.exceptions.ConnectionError("Redis is down")
 
     monkeypatch.setattr(jobs, "request_report", unreachable)
-    done = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    done = client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_title": "Minister of Justice"})
     assert done.status_code == 302
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED

@@ -20,7 +20,8 @@ def test_submission_is_refused_while_required_answers_are_missing(client, login_
     text = page_text(page)
     assert "required questions are not answered" in text
     assert f'href="/responses/{response.id}/sections/I#q-p21-status"' in page.get_data(as_text=True)
-    refused = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    refused = client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_title": "Minister of Justice"})
     assert refused.status_code == 422
     db.session.refresh(response)
     assert response.status is not ResponseStatus.SUBMITTED
@@ -33,7 +34,8 @@ def test_a_complete_response_is_signed_off_and_then_locked(client, make_user):
     complete(response, focal_point)
     login(client, focal_point)
     assert client.post(f"/responses/{response.id}/submit", data={}).status_code == 422
-    done = client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    done = client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_title": "National focal point"})
     assert done.status_code == 302
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED
@@ -68,22 +70,67 @@ def test_the_sign_off_page_links_to_the_report_and_asks_for_the_confirmation_its
     html = client.get(f"/responses/{response.id}/submit").get_data(as_text=True)
     assert f'href="/responses/{response.id}/report"' in html
     assert f'href="/responses/{response.id}/report.pdf"' in html
-    box = re.search(r'<input type="checkbox" id="confirm"[^>]*>', html)[0]
+    box = re.search(r'<input [^>]*id="confirm"[^>]*>', html)[0]
     assert "required" not in box
 
-    refused = client.post(f"/responses/{response.id}/submit", data={})
+    refused = client.post(f"/responses/{response.id}/submit", data={
+        "authorised_by_title": "National focal point"})
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     message = "Confirm that you sign off on behalf of your Government."
-    error = re.search(r'<p class="error-message" id="confirm-error">([^<]*)</p>', html)
+    error = re.search(r'<p class="error-message" id="confirm-error"><span>([^<]*)</span>', html)
     assert error and error[1] == message
-    box = re.search(r'<input type="checkbox" id="confirm"[^>]*>', html)[0]
+    box = re.search(r'<input [^>]*id="confirm"[^>]*>', html)[0]
     assert 'aria-describedby="confirm-error"' in box and 'aria-invalid="true"' in box
-    assert '<a href="#confirm">' + message in html  # the error summary leads to the box
+    assert re.search(r'<a href="#confirm">[^<]*' + re.escape(message), html)  # the summary
+    #                                                                     leads to the box
     assert 'class="flash' not in html  # said once, where it applies
     assert "Sign off and submit" in page_text(refused)
     db.session.refresh(response)
     assert response.status is not ResponseStatus.SUBMITTED
+
+
+def test_the_official_who_authorised_the_submission_is_named_and_printed(
+        client, make_user, app):
+    """Sign-off is by an official authorised for the Government, who need not be the focal
+    point who submits: both are recorded, audited and printed on the report's cover."""
+    from survey.reports.national import render_report_pdf
+    from tests.reports.conftest import pdf_text
+
+    focal_point = make_user("focal_point", "SEN", name="Awa Diop")
+    response = response_of("SEN")
+    complete(response, focal_point)
+    login(client, focal_point)
+    form = client.get(f"/responses/{response.id}/submit").get_data(as_text=True)
+    assert re.search(r'<input [^>]*id="authorised_by_name"[^>]*value="Awa Diop"', form)
+
+    missing = client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_name": "Ismaïla Madior Fall"})
+    assert missing.status_code == 422
+    html = missing.get_data(as_text=True)
+    assert re.search(r'<p class="error-message" id="authorised_by_title-error">'
+                     r'<span>This field is required\.</span>', html)
+    assert 'value="Ismaïla Madior Fall"' in html  # kept
+    db.session.refresh(response)
+    assert response.status is ResponseStatus.IN_PROGRESS
+
+    done = client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_name": " Ismaïla  Madior Fall ",
+        "authorised_by_title": "Minister of Justice, Keeper of the Seals"})
+    assert done.status_code == 302
+    db.session.refresh(response)
+    assert (response.authorised_by_name, response.authorised_by_title) == (
+        "Ismaïla Madior Fall", "Minister of Justice, Keeper of the Seals")
+    assert response.submitted_by_id == focal_point.id
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.submitted")).one()
+    assert event.after["authorised_by"]["name"] == "Ismaïla Madior Fall"
+    with app.test_request_context("/"):
+        cover = pdf_text(render_report_pdf(response).data).split("Contents")[0]
+    assert "Authorised by" in cover
+    assert "Ismaïla Madior Fall, Minister of Justice, Keeper of the Seals" in " ".join(
+        cover.split())
+    assert "Awa Diop" in cover  # who submitted it
 
 
 def test_returned_response_can_be_edited_again_and_shows_the_comment(client, make_user):

@@ -271,7 +271,8 @@ def build(app, make_user) -> Hostile:
         User.email == "hostile.focal@example.org")).one()
     answer_required(response, focal_user)
     db.session.commit()
-    submitted = focal_client.post(f"/responses/{response.id}/submit", data={"confirm": "yes"})
+    submitted = focal_client.post(f"/responses/{response.id}/submit", data={
+        "confirm": "yes", "authorised_by_name": PAYLOADS[9], "authorised_by_title": PAYLOADS[10]})
     assert submitted.status_code == 302, page_text(submitted)[:1500]
     returned = admin_client.post(f"/admin/responses/{response.id}/return",
                                  data={"comment": ALL_TEXT})
@@ -330,7 +331,7 @@ def test_the_states_pages_show_hostile_text_as_text(hostile):
         "history (choices)": (f"/responses/{rid}/answers/p22.actions/history",
                               [PAYLOADS[1], PAYLOADS[4]]),
         "team": (f"/responses/{rid}/team", [COMPACT, *hostile.names]),
-        "submit": (f"/responses/{rid}/submit", [COMPACT]),
+        "submit": (f"/responses/{rid}/submit", [COMPACT, PAYLOADS[9], PAYLOADS[10]]),
         "report preview": (f"/responses/{rid}/report",
                            [COMPACT, ALL_TEXT.split("\n")[0], ONE_LINE, PAYLOADS[1]]),
     }
@@ -349,7 +350,7 @@ def test_the_secretariats_pages_show_hostile_text_as_text(hostile):
     contributor = next(u for u in users if u.display_name == hostile.names[1])
     pages = {
         "overview": ("/admin/", [COMPACT, *PAYLOADS]),
-        "review": (f"/admin/responses/{rid}", [COMPACT, ALL_TEXT]),
+        "review": (f"/admin/responses/{rid}", [COMPACT, ALL_TEXT, PAYLOADS[9], PAYLOADS[10]]),
         "users": (f"/admin/users?state={hostile.state.code}", [COMPACT, *hostile.names]),
         "user": (f"/admin/users/{contributor.id}", [hostile.names[1], COMPACT]),
         "audit": (f"/admin/audit?state={hostile.state.code}", [COMPACT]),
