@@ -78,6 +78,9 @@ def _response(response: ExportResponse, rows: list[AnswerRow]) -> dict[str, Any]
                   "regional_group": response.regional_group.value, "kind": response.kind.value},
         "status": response.status.value,
         "submitted_at": iso(response.submitted_at),
+        "authorised_by": ({"name": response.authorised_by_name,
+                           "title": response.authorised_by_title}
+                          if response.authorised_by_name else None),
         "last_activity_at": iso(response.last_activity_at),
         "answers": [{
             "question": row.question.key, "value": row.value, "labels": row.labels,

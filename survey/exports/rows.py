@@ -84,6 +84,8 @@ class ExportResponse:
     status: ResponseStatus
     submitted_at: datetime | None
     last_activity_at: datetime | None
+    authorised_by_name: str | None
+    authorised_by_title: str | None
 
     @cached_property
     def cells(self) -> tuple[Any, ...]:
@@ -164,7 +166,8 @@ class CycleAnswers:
     def _load_responses(self) -> list[ExportResponse]:
         rows = db.session.execute(
             sa.select(Response.id, State.code, State.name, State.regional_group, State.kind,
-                      Response.status, Response.submitted_at, Response.last_activity_at)
+                      Response.status, Response.submitted_at, Response.last_activity_at,
+                      Response.authorised_by_name, Response.authorised_by_title)
             .join(State, Response.state_id == State.id)
             .where(Response.cycle_id == self.cycle.id, self._response_filter)
             .order_by(State.code))

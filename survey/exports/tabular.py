@@ -279,7 +279,8 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
     counts = required_progress(cycle, outline)
     states.append(["state_code", "state_name", "regional_group", "participant_kind",
                    "response_status", "required_questions", "required_answered",
-                   "answers", "submitted_at_utc", "last_activity_at_utc"])
+                   "answers", "submitted_at_utc", "authorised_by", "authorised_by_title",
+                   "last_activity_at_utc"])
     total = 0
     for response, rows in answers.batches():
         for row in rows:
@@ -290,7 +291,8 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
         states.append(xlsx_cells(states, [
             response.state_code, response.state_name, response.regional_group.value,
             response.kind.value, response.status.value, required, answered, len(rows),
-            response.submitted_at, response.last_activity_at]))
+            response.submitted_at, response.authorised_by_name, response.authorised_by_title,
+            response.last_activity_at]))
     workbook.save(file)
     return total
 

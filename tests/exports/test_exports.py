@@ -121,6 +121,31 @@ def test_the_xlsx_holds_every_answer(answered, tmp_path):
         workbook.close()
 
 
+def test_the_official_who_authorised_a_submission_is_exported(answered, tmp_path):
+    japan = response_of("JPN")  # as sign-off stores them (see test_submission.py)
+    japan.authorised_by_name, japan.authorised_by_title = "Yōko Kamikawa", "Minister of Justice"
+    db.session.commit()
+
+    document = io.StringIO()
+    write_json(answered, document)
+    by_state = {r["state"]["code"]: r for r in json.loads(document.getvalue())["responses"]}
+    assert by_state["JPN"]["authorised_by"] == {"name": "Yōko Kamikawa",
+                                                "title": "Minister of Justice"}
+    assert by_state["FRA"]["authorised_by"] is None
+
+    path = tmp_path / "answers.xlsx"
+    write_xlsx(answered, str(path))
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        states = list(workbook["States"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    header = states[0]
+    row = next(r for r in states if r[0] == "JPN")
+    assert row[header.index("authorised_by")] == "Yōko Kamikawa"
+    assert row[header.index("authorised_by_title")] == "Minister of Justice"
+
+
 def test_answers_to_removed_questions_are_exported_and_flagged(answered, make_user):
     admin = make_user("admin", None)
     draft = editing.new_draft_from(published_version("kyoto-2021"), actor=admin)
