@@ -16,6 +16,8 @@ from flask import current_app, request, session
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from survey.core.urls import local_path
+
 # Posts whose fields are worth carrying through sign-in: the section pages' save.
 RESUMABLE_ENDPOINTS = frozenset({"responses.section"})
 
@@ -31,8 +33,11 @@ class UnsavedPost:
     owner: str  # the id of the user whose session had ended
     fields: list[tuple[str, str]]  # every value, in order (a field may repeat)
 
-    def hidden_fields(self, prefix: str = "") -> list[tuple[str, str]]:
-        return [(prefix + name, value) for name, value in self.fields]
+    def sign_in_fields(self) -> list[tuple[str, str]]:
+        """The hidden fields that carry it through the sign-in form (read back by
+        :func:`from_sign_in_form`)."""
+        return [(TARGET, self.target), (OWNER, self.owner),
+                *((FIELD_PREFIX + name, value) for name, value in self.fields)]
 
 
 def from_ended_session() -> UnsavedPost | None:
@@ -61,7 +66,7 @@ def from_sign_in_form(form: MultiDict) -> UnsavedPost | None:
 
 def _resumable(target: str) -> bool:
     # A local path of this app's resumable pages: never another site, never another action.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if local_path(target) is None:
         return False
     adapter = current_app.url_map.bind("localhost")
     try:

@@ -27,6 +27,7 @@ from survey.auth.unsaved import from_sign_in_form
 from survey.core.audit import record_event
 from survey.core.errors import DomainError
 from survey.core.mail import mail_configured
+from survey.core.urls import local_path
 from survey.extensions import limiter
 
 bp = Blueprint("auth", __name__)
@@ -49,13 +50,6 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-def _safe_next(target: str | None) -> str | None:
-    """A local path to return to after sign-in; never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
@@ -69,7 +63,7 @@ def login() -> Response | str:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = local_path(request.args.get("next"))
             start_session(user, remember=form.remember.data)
             record_event("user.signed_in", "user", user.id, actor=user, state_id=user.state_id)
             if user.must_change_password:
@@ -211,4 +205,4 @@ def set_language() -> Response:
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
-    return redirect(_safe_next(request.form.get("next")) or url_for("core.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("core.index"))

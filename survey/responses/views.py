@@ -31,7 +31,7 @@ from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError
 from survey.core.i18n import isolate, lang_span
-from survey.cycles.services import current_cycle, stale_answers
+from survey.cycles.services import current_cycle, stale_answers, value_text
 from survey.exports.tabular import XLSX_MIMETYPE
 from survey.questionnaires.localized import localized
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
@@ -158,26 +158,16 @@ def _refused_post(response: Response, outline: Outline, section: SectionItem,
             current_user, response, section):
         abort(403)  # never theirs to edit: nothing of theirs to give back
     values = {k: a.value for k, a in answers.items()}
-    not_saved = [(q, sent) for q in questions
-                 if (sent := _sent_but_not_saved(q, values.get(q.key))) is not None]
+    # What the post gave that differs from the stored answers: the words typed, the labels
+    # of the options chosen.
+    posted = section_form(questions, values, formdata=request.form)
+    not_saved = [(q, value_text(q, sent)) for q in questions
+                 if (sent := submitted_value(q, posted)) not in (None, "", [])
+                 and str(sent).strip() and sent != values.get(q.key)]
     page = render_template("responses/section.html", **_section_context(
         response, outline, section, section_form(questions, values), tokens, {}, False,
         answers), not_saved=not_saved)
     return page, 409
-
-
-def _sent_but_not_saved(question: QuestionItem, stored: Any) -> str | None:
-    """What the refused post gave for ``question``, as text to keep, if it differs from
-    the stored answer: the words typed, or the labels of the options chosen."""
-    if not question.is_choice:
-        text = request.form.get(question.key, "")
-        return text if text.strip() and text != ("" if stored is None else str(stored)) \
-            else None
-    chosen = [value for value in request.form.getlist(question.key) if value]
-    stored_values = stored if isinstance(stored, list) else [stored] if stored else []
-    if not chosen or chosen == stored_values:
-        return None
-    return "; ".join(question.option_label(value) for value in chosen)
 
 
 def _section_context(response: Response, outline: Outline, section: SectionItem, form: Any,
