@@ -59,12 +59,18 @@ def render_error(code: int, message: str | None = None):
                            explanation=explanation, request_id=g.get("request_id")), code
 
 
+def csrf_refused():
+    """The page for a post refused for its CSRF token (a blueprint may give a better one)."""
+    return render_error(400, str(_l(
+        "Your form has expired or was sent from another site. Nothing was saved by this "
+        "attempt. Your browser's Back button usually brings the page back with what you "
+        "typed: copy it, reload the page and enter it again.")))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return render_error(400, str(_l(
-            "Your form has expired or was sent from another site. Reload the page and "
-            "try again; nothing you typed on this page has been saved by this attempt.")))
+        return csrf_refused()
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

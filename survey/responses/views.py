@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug import Response as HttpResponse
 
@@ -29,7 +30,7 @@ from survey.auth.services import invite_user
 from survey.core.access import Permission, response_or_404
 from survey.core.audit_labels import action_label
 from survey.core.db import db
-from survey.core.errors import DomainError
+from survey.core.errors import DomainError, csrf_refused
 from survey.core.i18n import isolate, lang_span
 from survey.cycles.services import current_cycle, stale_answers, value_text
 from survey.exports.tabular import XLSX_MIMETYPE
@@ -168,6 +169,38 @@ def _refused_post(response: Response, outline: Outline, section: SectionItem,
         response, outline, section, section_form(questions, values), tokens, {}, False,
         answers), not_saved=not_saved)
     return page, 409
+
+
+@bp.errorhandler(CSRFError)
+def stale_section_post(exc: CSRFError) -> tuple[str, int] | HttpResponse:
+    """A section page posted with a CSRF token its session no longer has, without JavaScript:
+    typically a page opened before its user signed in again (signing in renews the token).
+
+    The post came with this user's session cookie (SameSite keeps it off other sites' posts),
+    so its answers are given back in the form, not saved: the user checks them and saves
+    again. They keep the revisions they were based on, so that a colleague's change made
+    meanwhile still comes back as a conflict. Only the user who opened the page gets them
+    back, not someone else who has signed in on that computer since."""
+    if (request.endpoint != "responses.section" or request.method != "POST"
+            or not current_user.is_authenticated
+            or request.form.get("opened_by") != str(current_user.id)):
+        return csrf_refused()  # not this user's page: nothing of it is shown back
+    args = request.view_args or {}
+    response = response_or_404(args["response_id"])
+    outline = localized(services.outline_for(response))
+    section = _section_or_404(outline, args["key"])
+    questions = list(section.all_questions())
+    answers = services.answers_of(response, [q.key for q in questions], with_authors=True)
+    tokens = {q.key: answer_token(answers.get(q.key)) for q in questions}
+    if not services.may_edit(current_user, response, section):
+        return _refused_post(response, outline, section, questions, tokens, answers)
+    values = {k: a.value for k, a in answers.items()}
+    form = section_form(questions, values, formdata=request.form)
+    tokens.update({q.key: request.form["base." + q.key] for q in questions
+                   if "base." + q.key in request.form})
+    page = render_template("responses/section.html", stale_post=True, **_section_context(
+        response, outline, section, form, tokens, {}, True, answers))
+    return page, 400
 
 
 def _section_context(response: Response, outline: Outline, section: SectionItem, form: Any,

@@ -5,10 +5,12 @@ shown as a conflict and never overwritten."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
 from survey.auth.models import LoginSession
@@ -175,3 +177,73 @@ def test_a_post_after_signing_out_is_not_carried(client, make_user):
     page = client.post(f"/responses/{response.id}/sections/declaration",
                        data={"p3.status": "fully"})
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+
+
+def test_a_page_opened_before_signing_in_again_gives_its_answers_back_to_save(
+        client, make_user):
+    """Signing in renews the session's CSRF token, so a page opened before (in another tab,
+    say) cannot save as it was: its answers come back in the form, unsaved, still based on
+    the revisions the page was opened with."""
+    user = make_user("focal_point", "JPN")
+    colleague = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    url = f"/responses/{response.id}/sections/declaration"
+    login(client, user)
+    opened = client.get(url).get_data(as_text=True)
+    old_csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened).group(1)
+    bases = [(f"base.{k}", v) for k, v in tokens_on_page(opened).items()]
+    client.post("/logout")
+    login(client, user)
+
+    page = client.post(url, csrf=False, data=_multi([
+        ("csrf_token", old_csrf), ("opened_by", str(user.id)), *bases, *ANSWERS]))
+    assert page.status_code == 400
+    assert "Your answers have not been saved yet" in page_text(page)
+    html = page.get_data(as_text=True)
+    assert str(escape(WORDS.replace("\r\n", "\n"))) in html.replace("\r\n", "\n")
+    assert "&lt;b onmouseover=" in html and "<b onmouseover" not in html  # inert text
+    ticked = re.findall(r'<input [^>]*\bchecked\b[^>]*>', html)
+    assert [t for t in ticked if 'value="resources"' in t]  # every box still ticked
+    assert [t for t in ticked if 'value="capacity"' in t]
+    assert [(f"base.{k}", v) for k, v in tokens_on_page(html).items()] == bases
+    assert services.answer_values(response) == {}  # nothing saved by the refused post
+
+    save(response, colleague, p3__authorities="Office of the Attorney General")
+    saved_again = client.post(url, data=_multi([*bases, *ANSWERS]))
+    assert "Some answers were not saved" in page_text(saved_again)  # the colleague's change
+    values = services.answer_values(response)
+    assert values["p3.authorities"] == "Office of the Attorney General"
+    assert values["p3.measures"].splitlines() == WORDS.splitlines()
+
+
+def test_a_section_post_without_a_session_still_gets_the_plain_refusal(client, make_user):
+    """With no session at all (its cookie gone, or a post from another site, which the
+    SameSite cookie never carries) nothing is shown back: it may not be the user's."""
+    response = response_of("JPN")
+    page = client.post(f"/responses/{response.id}/sections/declaration", csrf=False,
+                       data=_multi(ANSWERS))
+    assert page.status_code == 400
+    assert "Back button" in page_text(page)
+    assert "Two national workshops" not in page.get_data(as_text=True)
+
+
+def test_a_page_opened_by_someone_else_is_not_shown_back(client, make_user):
+    """A colleague's page left open on a shared computer, saved after another user signed in
+    there: refused without showing its answers to the one now signed in."""
+    user = make_user("focal_point", "JPN")
+    colleague = make_user("contributor", "JPN")
+    response = response_of("JPN")
+    url = f"/responses/{response.id}/sections/declaration"
+    login(client, colleague)
+    opened = client.get(url).get_data(as_text=True)
+    old_csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened).group(1)
+    assert f'name="opened_by" value="{colleague.id}"' in opened
+    client.post("/logout")
+    login(client, user)
+
+    page = client.post(url, csrf=False, data=_multi([
+        ("csrf_token", old_csrf), ("opened_by", str(colleague.id)), *ANSWERS]))
+    assert page.status_code == 400
+    assert "Back button" in page_text(page)
+    assert "Two national workshops" not in page.get_data(as_text=True)
+    assert services.answer_values(response) == {}
