@@ -10,6 +10,7 @@ through the test client commit only to a savepoint of that transaction.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 import os
@@ -83,13 +84,17 @@ class Client(FlaskClient):
             headers = dict(kwargs.get("headers") or {})
             headers.setdefault("X-CSRFToken", token)
             kwargs["headers"] = headers
-        # Each request gets its own application context (its own g and database session),
-        # as in production; otherwise Flask would reuse the test's context.
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-            response.get_data()  # read the body now, so that files are closed, not leaked
-            response.close()
+        # Each request runs as in production: in a context of its own, where Flask pushes
+        # and pops its own application context (its own g and database session, removed at
+        # teardown, before a streamed body is read), rather than reusing the test's.
+        response = contextvars.Context().run(self._open_and_read, args, kwargs)
         db.session.expire_all()
+        return response
+
+    def _open_and_read(self, args, kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()  # read the body now, so that files are closed, not leaked
+        response.close()
         return response
 
     def csrf_token(self) -> str:

@@ -29,7 +29,11 @@ FORMAT_VERSION = 1
 
 
 def iter_json_chunks(cycle: ReportingCycle, *, response: Response | None = None) -> Iterator[str]:
-    """The document as text chunks: the header, then one chunk per response."""
+    """The document as text chunks: the header, then one chunk per response.
+
+    What describes the export is read now; only the responses' answers are read as the
+    chunks are taken, by id: a streamed download takes them after the request's database
+    session has ended, when the objects it loaded can no longer load anything."""
     answers = CycleAnswers(cycle, [response.id] if response is not None else None)
     head = {
         "format": FORMAT,
@@ -41,8 +45,11 @@ def iter_json_chunks(cycle: ReportingCycle, *, response: Response | None = None)
                           "title": answers.version.title, "version": answers.version.number},
         "questions": [_question(q) for q in answers.questions.values()],
     }
-    text = _dumps(head)
-    yield text[:-1] + ', "responses": ['
+    return _json_chunks(_dumps(head), answers)
+
+
+def _json_chunks(head: str, answers: CycleAnswers) -> Iterator[str]:
+    yield head[:-1] + ', "responses": ['
     separator = ""
     for export_response, rows in answers.batches():
         yield separator + _dumps(_response(export_response, rows))

@@ -108,9 +108,17 @@ def _csv_batches(answers: CycleAnswers, excel_safe: bool,
 def iter_csv_chunks(cycle: ReportingCycle, *, excel_safe: bool = True,
                     byte_order_mark: bool = True) -> Iterator[str]:
     """The CSV as text chunks (one per response), for a streamed download. The byte order
-    mark lets spreadsheet programs see UTF-8, so every script shows correctly."""
-    yield ("\ufeff" if byte_order_mark else "") + _csv_fragment(COLUMNS) + "\r\n"
-    for _count, text in _csv_texts(CycleAnswers(cycle), excel_safe):
+    mark lets spreadsheet programs see UTF-8, so every script shows correctly.
+
+    What describes the export is read now, while the request's database session lives; the
+    answers as the chunks are taken (see survey.exports.documents.iter_json_chunks)."""
+    head = ("\ufeff" if byte_order_mark else "") + _csv_fragment(COLUMNS) + "\r\n"
+    return _csv_chunks(head, CycleAnswers(cycle), excel_safe)
+
+
+def _csv_chunks(head: str, answers: CycleAnswers, excel_safe: bool) -> Iterator[str]:
+    yield head
+    for _count, text in _csv_texts(answers, excel_safe):
         yield text
 
 
