@@ -634,6 +634,8 @@ def submit(response: Response, *, actor: User,
     response.submitted_by_id = actor.id
     response.authorised_by_name = clean_name(authorised_by.name) if authorised_by else None
     response.authorised_by_title = clean_name(authorised_by.title) if authorised_by else None
+    # Signing off is the State's latest work: the overview sorts and shows it as such.
+    response.last_activity_at, response.last_activity_by_id = response.submitted_at, actor.id
     response.revision = Response.revision + 1
     db.session.flush()
     after = {"status": "submitted"}

@@ -40,6 +40,9 @@ def test_a_complete_response_is_signed_off_and_then_locked(client, make_user):
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED
     assert response.submitted_by_id == focal_point.id and response.submitted_at
+    # The secretariat's overview shows the sign-off as the State's latest activity.
+    assert response.last_activity_at == response.submitted_at
+    assert response.last_activity_by_id == focal_point.id
     assert db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "response.submitted")).one().actor_id == focal_point.id
 
