@@ -95,11 +95,21 @@ def create_user(email: str, display_name: str, role: Role, state: State | None, 
     return user
 
 
-def _set_password_hash(user: User, password: str) -> None:
+def new_password_problems(user: User, password: str) -> list[str]:
+    """What is wrong with ``password`` as the user's new password (empty when fine): the
+    policy, and not the password they have now (the first administrator's one-time
+    password, printed on the console, must really be replaced)."""
     settings = current_app.config["SURVEY"]
     problems = passwords.password_problems(
         password, min_length=settings.PASSWORD_MIN_LENGTH, email=user.email,
         name=user.display_name)
+    if user.password_hash and passwords.verify_password(user.password_hash, password):
+        problems.append(_("Choose a password other than your current one."))
+    return problems
+
+
+def _set_password_hash(user: User, password: str) -> None:
+    problems = new_password_problems(user, password)
     if problems:
         raise DomainError(" ".join(problems))
     user.password_hash = passwords.hash_password(password)

@@ -21,6 +21,7 @@ from werkzeug import Response
 
 from survey.auth import passwords, services
 from survey.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from survey.auth.models import User
 from survey.auth.sessions import end_session, start_session
 from survey.auth.tokens import LinkError, LinkPurpose, read_token
 from survey.auth.unsaved import from_sign_in_form
@@ -120,7 +121,7 @@ def set_password(token: str) -> Response | str:
     # The page speaks the language the invitation was written in (see core.i18n).
     g.link_locale = user.locale
     form = SetPasswordForm()
-    if form.validate_on_submit():
+    if _new_password_valid(form, user):
         try:
             services.set_password(user, form.password.data, actor=user)
         except DomainError as exc:
@@ -167,7 +168,7 @@ def forgot_password() -> Response | str:
 def change_password() -> Response | str:
     """Change one's own password."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if _new_password_valid(form, current_user):
         if not passwords.verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("This is not your current password."))
         else:
@@ -184,6 +185,17 @@ def change_password() -> Response | str:
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("core.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+def _new_password_valid(form: SetPasswordForm | ChangePasswordForm, user: User) -> bool:
+    """Validate a posted password form, with every problem of the new password next to it
+    at once (its length and the like, even when the repeat differs), not one per attempt."""
+    valid = form.validate_on_submit()
+    if form.is_submitted() and form.password.data and not form.password.errors:
+        problems = services.new_password_problems(user, form.password.data)
+        form.password.errors = list(problems)
+        valid = valid and not problems
+    return valid
 
 
 @bp.before_app_request

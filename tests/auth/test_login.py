@@ -130,6 +130,13 @@ def test_first_administrator_must_choose_a_password(client, app):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.headers["Location"] == "/account/password"
     assert client.get("/dashboard").headers["Location"] == "/account/password"
+    # The one-time password was printed on the console: it cannot be kept.
+    kept = client.post("/account/password", data={
+        "current_password": password, "password": password, "confirm": password})
+    assert kept.status_code == 200
+    assert "Choose a password other than your current one." in page_text(kept)
+    db.session.refresh(user)
+    assert user.must_change_password
     response = client.post("/account/password", data={
         "current_password": password, "password": "a new and long passphrase",
         "confirm": "a new and long passphrase"})
@@ -147,3 +154,13 @@ def test_weak_passwords_are_refused_with_the_reason(client, make_user):
             "current_password": PASSWORD, "password": weak, "confirm": weak})
         assert response.status_code == 200
         assert reason in page_text(response)
+
+
+def test_every_problem_of_a_new_password_is_shown_at_once(client, make_user):
+    """A short password whose repeat differs is told both, not one per attempt."""
+    user = make_user("focal_point", "JPN")
+    login(client, user)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "short", "confirm": "shorter"})
+    text = page_text(response)
+    assert "The passwords differ." in text and "Use at least 12 characters." in text
