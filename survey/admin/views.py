@@ -399,6 +399,13 @@ def delete_question(version_id: int, key: str) -> Any:
     question = _question_or_404(version, key)
     form = forms.ConfirmForm()
     back = _back_to(question)
+    if blocking := editing.dependents(question):
+        # Said before anything is asked: a question others depend on cannot go yet.
+        return render_template(
+            "admin/confirm.html", form=None, version=version,
+            title=_("Remove the question %(key)s", key=key), quote=question.label,
+            message=editing.removal_blocked_message(question, blocking), back=back,
+            links=[(q.key, q.label, _back_to(q)) for q in blocking]), 409
     if form.validate_on_submit():
         try:
             editing.delete_question(question, actor=current_user)

@@ -352,11 +352,26 @@ def delete_question(question: Question, *, actor: User | None) -> None:
     """
     version = question.version
     _check_draft(version)
+    if blocking := dependents(question):
+        raise InvalidEdit([removal_blocked_message(question, blocking)])
     before = question_definition(question)
     with _kept_valid(version):
         db.session.delete(question)
     record_event("question.deleted", "question", question_object_id(version, before["key"]),
                  actor=actor, before=before)
+
+
+def dependents(question: Question) -> list[Question]:
+    """The questions shown only for some answers to ``question`` (their condition names
+    it), in order: they stand in its paragraph or general part."""
+    return [q for q in siblings(question)
+            if q.condition and q.condition.get("question") == question.key]
+
+
+def removal_blocked_message(question: Question, blocking: list[Question]) -> str:
+    return _("%(keys)s depend on %(key)s (they are asked only for some of its answers): "
+             "remove their conditions first.",
+             keys=", ".join(q.key for q in blocking), key=question.key)
 
 
 def move_question(question: Question, offset: int, *, actor: User | None) -> None:

@@ -136,6 +136,20 @@ def test_add_move_and_remove_a_question(client, admin):
     assert "Another question of this version has the key p22.status" in page_text(duplicate)
 
 
+def test_a_question_others_depend_on_is_not_removed_and_the_page_says_which(client, admin):
+    draft = make_draft(client)
+    asked = client.get(f"/admin/versions/{draft.id}/questions/p22.status/delete")
+    assert asked.status_code == 409
+    text = page_text(asked)
+    assert "p22.measures depend on p22.status" in text and "remove their conditions first" in text
+    html = asked.get_data(as_text=True)
+    assert "#q-p22-measures" in html  # a link to the question to change
+    assert "Remove the question</button>" not in html
+    refused = client.post(f"/admin/versions/{draft.id}/questions/p22.status/delete")
+    assert refused.status_code == 409
+    assert editing.question_by_key(draft, "p22.status") is not None
+
+
 def test_paragraph_and_section_pages(client, admin):
     draft = make_draft(client)
     saved = client.post(f"/admin/versions/{draft.id}/paragraphs/23/edit", data={
