@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from survey.auth.models import User
 from survey.core.audit import record_event
@@ -525,7 +526,8 @@ def _question_changes(old: QuestionItem, new: QuestionItem, a: Outline,
     compare("label", old.label, new.label)
     compare("help", old.help, new.help)
     compare("required", _yes_no(old.required), _yes_no(new.required))
-    compare("options", _options_text(old), _options_text(new))
+    if old.options != new.options:
+        changes.append(FieldChange("options", *_options_change(old, new)))
     if old.condition != new.condition:  # the values, not their labels, make the condition
         changes.append(FieldChange("condition", _condition_text(old, a), _condition_text(new, b)))
     compare("max_length", _text(old.max_length), _text(new.max_length))
@@ -542,6 +544,24 @@ def _yes_no(value: bool) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _options_change(old: QuestionItem, new: QuestionItem) -> tuple[str, str]:
+    """The options that differ, before and after (``value | label`` lines), and how many
+    stayed as they were: a renamed option stands out rather than hiding in the list. When
+    only their order changed, the whole lists."""
+    before, after = ({o.value: o.label for o in q.options} for q in (old, new))
+    removed = [f"{v} | {text}" for v, text in before.items() if after.get(v) != text]
+    added = [f"{v} | {text}" for v, text in after.items() if before.get(v) != text]
+    if not removed and not added:
+        return (_options_text(old), _options_text(new))
+    same = sum(1 for v, text in after.items() if before.get(v) == text)
+    if same:
+        note = ngettext("(%(num)d other option unchanged)", "(%(num)d other options unchanged)",
+                        same)
+        removed.append(note)
+        added.append(note)
+    return "\n".join(removed), "\n".join(added)
 
 
 def _options_text(question: QuestionItem) -> str:

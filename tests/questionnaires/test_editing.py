@@ -205,6 +205,20 @@ def test_diff_lists_changes_field_by_field(published, draft, admin):
     assert "not_yet" in fields["options"].before and "not_yet" not in fields["options"].after
 
 
+def test_diff_of_one_renamed_option_shows_that_option_alone(published, draft, admin):
+    status = editing.question_by_key(draft, "p30.status")
+    options = [{"value": o["value"], "label": "Not implemented yet" if o["value"] == "not_yet"
+                else o["label"]} for o in status.options]
+    editing.update_question(status, {"options": options}, actor=admin)
+    db.session.commit()
+    [change] = editing.diff_versions(published, draft).changed
+    [options_change] = change.fields
+    assert options_change.before.splitlines() == [
+        "not_yet | Not yet implemented", "(4 other options unchanged)"]
+    assert options_change.after.splitlines() == [
+        "not_yet | Not implemented yet", "(4 other options unchanged)"]
+
+
 def test_discarding_a_draft(published, draft, admin):
     editing.discard_draft(draft, actor=admin)
     db.session.commit()
