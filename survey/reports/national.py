@@ -275,10 +275,12 @@ def entry_for(question: QuestionItem, value: Any, values: Mapping[str, Any],
         if title is None:
             title, title_lang = question.label, question.label_lang
     title = str(title)
+    # An answer kept from before an earlier answer changed (the measures typed before the
+    # status became "not yet implemented") is not part of what the State reports.
+    if not question.applies(values):
+        return Entry(title, "not_asked", value=_("Not asked, given an earlier answer"),
+                     title_lang=title_lang)
     if not is_answered(value):
-        if not question.applies(values):
-            return Entry(title, "not_asked", value=_("Not asked, given an earlier answer"),
-                         title_lang=title_lang)
         return Entry(title, "missing", value=_("Not answered"), title_lang=title_lang)
     if question.type is QuestionType.MULTIPLE_CHOICE:
         chosen = value if isinstance(value, list) else [value]
@@ -383,7 +385,7 @@ def _option_counts(outline: Outline, values: Mapping[str, Any], field_name: str,
     for paragraph in outline.paragraphs_by_number.values():
         question = outline.questions_by_key.get(f"p{paragraph.number}.{field_name}")
         chosen = values.get(question.key) if question else None
-        if not question or not isinstance(chosen, list):
+        if not question or not isinstance(chosen, list) or not question.applies(values):
             continue
         for value in chosen:
             if value not in ignored:
@@ -445,7 +447,7 @@ def build_report(response: Response, *, generated_at: datetime | None = None) ->
             question = outline.questions_by_key.get(f"p{paragraph.number}.assistance")
             chosen = values.get(question.key) if question else None
             needs = tuple(question.option(v) for v in chosen or () if v != "none") \
-                if isinstance(chosen, list) else ()
+                if isinstance(chosen, list) and question.applies(values) else ()
             if needs:
                 assistance_rows.append(AssistanceRow(paragraph.number, paragraph.anchor, needs))
 

@@ -226,6 +226,23 @@ def test_a_status_the_secretariat_adds_is_printed_and_counted(request_ctx, make_
     assert sum(row.counts[-2] for row in report.status_rows) == 1
 
 
+def test_an_answer_to_a_question_no_longer_asked_is_not_printed(request_ctx, make_user):
+    """Measures typed while the status was "partially", then the status changed to "not yet
+    implemented": the State no longer reports them (the answer itself is kept)."""
+    user = make_user("focal_point", "ITA")
+    response = response_of("ITA")
+    answer(response, user, {"p22.status": "partially", "p22.measures": "Decree 41/2024.",
+                            "p22.challenges": ["capacity"], "p22.assistance": ["training"]})
+    assert "Decree 41/2024." in report_html(response)
+    answer(response, user, {"p22.status": "not_yet"})
+    html = report_html(response)
+    assert "Decree 41/2024." not in html
+    [p22] = [p for section in build_report(response).sections
+             for p in section.all_paragraphs() if p.number == 22]
+    measures = next(e for e in p22.entries if e.title == "Measures taken")
+    assert measures.kind == "not_asked"
+
+
 def test_long_text_keeps_its_paragraphs_and_line_breaks(request_ctx, make_user):
     user = make_user("focal_point", "ITA")
     response = response_of("ITA")
