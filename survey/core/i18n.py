@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import get_datetime_format
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -69,10 +70,14 @@ def isolate(text: object) -> str:
 
 
 def when(moment: datetime | None) -> str:
-    """A moment as users read it everywhere: local format, 24-hour clock, in UTC."""
+    """A moment as users read it everywhere: the day as :func:`day` writes it and a 24-hour
+    clock, joined as the language joins them ("December 4, 2026, 21:12", "2026年12月4日
+    21:12"), in UTC."""
     if moment is None:
         return ""
-    return format_datetime(moment, "d MMM y, HH:mm") + " UTC"
+    joined = get_datetime_format("medium", locale=get_locale())
+    return (joined.replace("{1}", format_date(moment, "long"))
+            .replace("{0}", format_time(moment, "HH:mm")) + " UTC")
 
 
 def day(value: date | None) -> str:

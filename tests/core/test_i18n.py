@@ -57,3 +57,25 @@ def test_names_typed_in_another_script_keep_their_order_in_titles_and_messages(
     html = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     title = re.search(r"<title>(.*?)</title>", html, flags=re.S).group(1)
     assert title.startswith("\u2068J. Smith (Registry)\u2069 · ")
+
+
+def test_moments_are_written_as_each_language_writes_dates(app):
+    """The same day as the deadlines beside them, the clock after it, in the language's
+    order: not one English-shaped pattern for all."""
+    from datetime import datetime
+
+    from flask_babel import force_locale
+
+    from survey.core.i18n import day, when
+
+    moment = datetime(2026, 12, 4, 21, 12)
+    with app.test_request_context():
+        written = {}
+        for locale in ("en", "fr", "zh", "ar"):
+            with force_locale(locale):
+                written[locale] = when(moment)
+                assert written[locale].startswith(day(moment.date()))
+        assert written["en"] == "December 4, 2026, 21:12 UTC"
+        assert written["fr"] == "4 décembre 2026, 21:12 UTC"
+        assert written["zh"] == "2026年12月4日 21:12 UTC"
+        assert written["ar"] == "4 ديسمبر 2026، 21:12 UTC"
