@@ -20,23 +20,33 @@ class LoginForm(FlaskForm):
                             description=_l("Only on a computer that nobody else uses."))
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(
+def _new_password_field() -> PasswordField:
+    return PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=256)],
         description=_l("At least 12 characters. A few unrelated words make a good password."),
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(
+
+
+def _repeat_password_field() -> PasswordField:
+    return PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+
+
+# Each form makes its own fields: WTForms orders fields (and so the error summary) by when
+# they were made, and the current password comes first on the page.
+class SetPasswordForm(FlaskForm):
+    password = _new_password_field()
+    confirm = _repeat_password_field()
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"})
-    password = SetPasswordForm.password
-    confirm = SetPasswordForm.confirm
+    password = _new_password_field()
+    confirm = _repeat_password_field()
 
 
 class ForgotPasswordForm(FlaskForm):

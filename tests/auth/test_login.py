@@ -1,6 +1,7 @@
 """Signing in and out: sessions that end, rotate and cannot be replayed, and messages that
 do not tell who has an account."""
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -164,3 +165,14 @@ def test_every_problem_of_a_new_password_is_shown_at_once(client, make_user):
         "current_password": PASSWORD, "password": "short", "confirm": "shorter"})
     text = page_text(response)
     assert "The passwords differ." in text and "Use at least 12 characters." in text
+
+
+def test_the_error_summary_lists_the_fields_in_the_pages_order(client, make_user):
+    user = make_user("focal_point", "JPN")
+    login(client, user)
+    response = client.post("/account/password", data={
+        "current_password": "", "password": "short", "confirm": "shorter"})
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):]
+    links = re.findall(r'href="#(current_password|password|confirm)"', summary)
+    assert links[:3] == ["current_password", "password", "confirm"]
