@@ -140,11 +140,13 @@ class SignOffForm(FlaskForm):
 
     authorised_by_name = StringField(
         _l("Name of the official who authorised the submission"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(_l("Enter the name of the official who authorised it.")),
+                    Length(max=200)],
         description=_l("The person authorised to submit this self-assessment for the "
                        "Government. It may be you."))
     authorised_by_title = StringField(
-        _l("Their title or function"), validators=[DataRequired(), Length(max=200)],
+        _l("Their title or function"),
+        validators=[DataRequired(_l("Enter their title or function.")), Length(max=200)],
         description=_l("For example: Minister of Justice; Director-General, Ministry of the "
                        "Interior; National focal point."))
     # Its label names the State: set by the view. No "required" attribute: Chromium would

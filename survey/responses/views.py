@@ -410,8 +410,22 @@ def submit(response_id: int) -> str | HttpResponse:
             return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200
     return render_template("responses/submit.html", response=response, outline=outline,
-                           missing=missing, to_review=to_review, form=form,
+                           missing=missing, missing_by_section=_by_section(outline, missing),
+                           to_review=to_review, form=form,
                            lock_reason=services.lock_reason(response)), status
+
+
+def _by_section(outline: Outline,
+                questions: list[QuestionItem]) -> list[tuple[SectionItem, list[QuestionItem]]]:
+    """Questions grouped by their top-level section, in the questionnaire's order (they
+    come in that order)."""
+    groups: list[tuple[SectionItem, list[QuestionItem]]] = []
+    for question in questions:
+        top = outline.top_level(question.section_key)
+        if not groups or groups[-1][0].key != top.key:
+            groups.append((top, []))
+        groups[-1][1].append(question)
+    return groups
 
 
 @bp.route("/responses/<int:response_id>/team", methods=["GET", "POST"])

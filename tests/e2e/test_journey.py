@@ -170,6 +170,11 @@ def test_from_invitation_to_the_signed_off_report(browser, live_server, audit, t
     page.goto(f"{base}/responses/{response_id}")
     page.get_by_role("link", name="Check and submit").click()
     audit.check(page, "check and submit")
+    page.get_by_role("button", name="Sign off and submit").click()  # nothing filled in yet
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()  # the problems, each a link to its field, come first
+    expect(summary).to_contain_text("Enter their title or function.")
+    audit.check(page, "sign-off refused")
     page.get_by_label("Their title or function").fill("Minister of Justice")
     page.get_by_label(re.compile("I confirm, as national focal point")).check()
     page.get_by_role("button", name="Sign off and submit").click()

@@ -19,7 +19,11 @@ def test_submission_is_refused_while_required_answers_are_missing(client, login_
     page = client.get(f"/responses/{response.id}/submit")
     text = page_text(page)
     assert "required questions are not answered" in text
-    assert f'href="/responses/{response.id}/sections/I#q-p21-status"' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert f'href="/responses/{response.id}/sections/I#q-p21-status"' in html
+    # By section, each with its count, rather than one wall of links read out as an alert.
+    assert re.search(r"<summary>.*Advancing crime prevention.*: (\d+) questions</summary>", html)
+    assert "General information" in text and 'role="alert"' not in html
     refused = client.post(f"/responses/{response.id}/submit", data={
         "confirm": "yes", "authorised_by_title": "Minister of Justice"})
     assert refused.status_code == 422
@@ -85,8 +89,8 @@ def test_the_sign_off_page_links_to_the_report_and_asks_for_the_confirmation_its
     assert error and error[1] == message
     box = re.search(r'<input [^>]*id="confirm"[^>]*>', html)[0]
     assert 'aria-describedby="confirm-error"' in box and 'aria-invalid="true"' in box
-    assert re.search(r'<a href="#confirm">[^<]*' + re.escape(message), html)  # the summary
-    #                                                                     leads to the box
+    # The summary leads to the box with the message alone, not the box's long label.
+    assert f'<a href="#confirm">{message}</a>' in html
     assert 'class="flash' not in html  # said once, where it applies
     assert "Sign off and submit" in page_text(refused)
     db.session.refresh(response)
@@ -112,7 +116,7 @@ def test_the_official_who_authorised_the_submission_is_named_and_printed(
     assert missing.status_code == 422
     html = missing.get_data(as_text=True)
     assert re.search(r'<p class="error-message" id="authorised_by_title-error">'
-                     r'<span>This field is required\.</span>', html)
+                     r'<span>Enter their title or function\.</span>', html)
     assert 'value="Ismaïla Madior Fall"' in html  # kept
     db.session.refresh(response)
     assert response.status is ResponseStatus.IN_PROGRESS
