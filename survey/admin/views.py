@@ -405,7 +405,8 @@ def delete_question(version_id: int, key: str) -> Any:
             "admin/confirm.html", form=None, version=version,
             title=_("Remove the question %(key)s", key=key), quote=question.label,
             message=editing.removal_blocked_message(question, blocking), back=back,
-            links=[(q.key, q.label, _back_to(q)) for q in blocking]), 409
+            links=[(q.key, q.label, _back_to(q)) for q in blocking]), \
+            409 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             editing.delete_question(question, actor=current_user)
