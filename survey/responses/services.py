@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, g, has_request_context
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -131,9 +132,9 @@ def clean_value(question: QuestionItem, raw: Any) -> Any:
                                     if question.type is QuestionType.LONG_TEXT
                                     else settings.TEXT_MAX_CHARS)
     if len(text) > limit:
-        raise InvalidAnswer(_("This answer has %(n)d characters; the limit is %(limit)d. "
+        raise InvalidAnswer(_("This answer has %(n)s characters; the limit is %(limit)s. "
                               "Shorten it; nothing of it has been lost.",
-                              n=len(text), limit=limit))
+                              n=format_number(len(text)), limit=format_number(limit)))
     if question.type is QuestionType.TEXT:
         text = text.strip()
     return text

@@ -56,6 +56,8 @@ def test_a_text_over_its_limit_is_kept_whole_and_refused_beside_the_field(
     expect(count).to_have_text("0 of 3,500 characters")
     assert "q-general-executive_summary-count" in summary.get_attribute("aria-describedby")
 
+    progress = page.locator(".section-progress")
+    progress_before = progress.text_content()
     pasted = ("The national strategy was adopted in 2022 and reviewed in 2025. " * 70)[:4300]
     summary.focus()
     page.keyboard.insert_text(pasted)  # as a paste: a maxlength would cut it here
@@ -70,9 +72,10 @@ def test_a_text_over_its_limit_is_kept_whole_and_refused_beside_the_field(
     expect(status).to_have_text("Some answers were not saved; see the messages next to them.",
                                 timeout=SAVE_TIMEOUT)
     expect(error).to_be_visible()
-    expect(error).to_contain_text("This answer has 4300 characters; the limit is 3500.")
+    expect(error).to_contain_text("This answer has 4,300 characters; the limit is 3,500.")
     expect(summary).to_have_attribute("aria-invalid", "true")
     assert error.get_attribute("id") in summary.get_attribute("aria-describedby").split()
+    expect(progress).to_have_text(progress_before)  # a refused answer is not counted
     audit.check(page, "section: general, a text over its limit")
     assert stored(team, "general.executive_summary") is None
 
@@ -97,6 +100,7 @@ def test_a_text_over_its_limit_is_kept_whole_and_refused_beside_the_field(
     assert any((now - timedelta(minutes=m)).strftime("%H:%M") == shown.strftime("%H:%M")
                for m in (0, 1)), f"{status.text_content()} is not the time in UTC ({now:%H:%M})"
     expect(error).to_be_hidden()
+    expect(progress).not_to_have_text(progress_before)  # counted once saved
     assert summary.get_attribute("aria-invalid") is None
     assert error.get_attribute("id") not in (summary.get_attribute("aria-describedby") or "")
     assert stored(team, "general.executive_summary") == pasted[:3500]
@@ -148,8 +152,9 @@ def test_the_section_pages_and_the_report_on_a_desktop_screen(browser, live_serv
 
 def test_wide_tables_scroll_in_their_own_region_on_a_phone(browser, live_server, audit,
                                                            team_of):
-    """At 375 px the dashboard's and the team's tables scroll inside a region that the
-    keyboard reaches and scrolls; the page itself does not scroll sideways."""
+    """At 375 px the dashboard's, the team's and the report preview's tables scroll inside
+    a region that the keyboard reaches and scrolls; the page itself does not scroll
+    sideways."""
     team = team_of("MEX")
     focal = team.user("focal_point", "Phone Focal")
     team.user("contributor", "A Contributor With A Rather Long Name")
@@ -158,13 +163,14 @@ def test_wide_tables_scroll_in_their_own_region_on_a_phone(browser, live_server,
     page = audit.watch(context.new_page())
     sign_in(page, live_server.base_url, focal.email)
     for name, path in [("dashboard", f"/responses/{response_id}"),
-                       ("team", f"/responses/{response_id}/team")]:
+                       ("team", f"/responses/{response_id}/team"),
+                       ("report preview", f"/responses/{response_id}/report")]:
         page.goto(live_server.url(path))
         assert not scrolls_sideways(page), f"the {name} scrolls sideways on a phone"
         region = page.locator(".table-scroll")
         assert region.evaluate("el => el.scrollWidth > el.clientWidth"), \
             f"the {name}'s table fits: nothing to check"
-        for _ in range(40):
+        for _ in range(120):
             page.keyboard.press("Tab")
             if region.evaluate("el => el === document.activeElement"):
                 break

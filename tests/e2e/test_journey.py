@@ -152,8 +152,14 @@ def test_from_invitation_to_the_signed_off_report(browser, live_server, audit, t
     conflict = page.locator('[data-conflict-for="p21.authorities"]')
     expect(conflict).to_contain_text("Changed meanwhile by Carlos Contributor",
                                      timeout=SAVE_TIMEOUT)
+    # The panel is named by its title and read from the field itself.
+    expect(page.get_by_role("group", name=re.compile("Changed meanwhile by Carlos"))) \
+        .to_be_visible()
+    assert conflict.get_attribute("id") in \
+        field(page, "p21.authorities").get_attribute("aria-describedby").split()
     conflict.get_by_role("button", name="Use their version").click()
     expect(field(page, "p21.authorities")).to_have_value("Office of the Prosecutor General")
+    expect(field(page, "p21.authorities")).to_be_focused()  # not sent back to the top
     expect(page.locator("#save-status")).to_contain_text("Their version is kept")
     assert stored(team, "p21.authorities") == "Office of the Prosecutor General"
     colleague.close()
@@ -175,6 +181,8 @@ def test_from_invitation_to_the_signed_off_report(browser, live_server, audit, t
     expect(summary).to_be_focused()  # the problems, each a link to its field, come first
     expect(summary).to_contain_text("Enter their title or function.")
     audit.check(page, "sign-off refused")
+    # Chromium logs the refusal's 422, which we asked for.
+    audit.console = [c for c in audit.console if "/submit: Failed to load resource" not in c]
     page.get_by_label("Their title or function").fill("Minister of Justice")
     page.get_by_label(re.compile("I confirm, as national focal point")).check()
     page.get_by_role("button", name="Sign off and submit").click()

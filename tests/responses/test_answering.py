@@ -93,7 +93,7 @@ def test_an_invalid_answer_is_kept_with_a_message_and_the_others_are_saved(
     page = client.post(section_url(response, "general"), data=form)
     assert page.status_code == 200
     text = page_text(page)
-    assert "the limit is 3500" in text
+    assert "the limit is 3,500" in text
     assert "Some answers were not saved" in text
     assert too_long in page.get_data(as_text=True)  # the input is kept in the field
     values = services.answer_values(response)
@@ -336,6 +336,6 @@ def test_a_text_longer_than_its_limit_is_kept_whole_and_refused_with_a_message(
          "base": tokens["general.executive_summary"]}]})
     assert result.status_code == 200
     assert result.json["saved"] == {}
-    assert "has 4300 characters; the limit is 3500" in result.json["errors"][
+    assert "has 4,300 characters; the limit is 3,500" in result.json["errors"][
         "general.executive_summary"]
     assert "general.executive_summary" not in services.answer_values(response)

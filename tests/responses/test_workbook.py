@@ -271,7 +271,7 @@ def test_an_invalid_answer_is_listed_with_its_sheet_and_row_and_the_others_are_s
     assert "Some answers were not saved" in text
     assert (f"{SHEET_I} {status_row} Paragraph 22 — To what extent has your State implemented "
             f"this paragraph? Mostly Choose one of the options given.") in text
-    assert "the limit is 3500" in text and "x" * 3501 in text  # what they wrote is shown
+    assert "the limit is 3,500" in text and "x" * 3501 in text  # what they wrote is shown
     assert services.answer_values(response) == {
         "general.coordinating_institution": "Ministry of Justice"}
 

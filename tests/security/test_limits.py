@@ -60,8 +60,8 @@ def test_autosave_says_which_answer_is_too_long_and_saves_none_of_it(
         {"key": "general.priority_actions", "value": "Within the limit", "base": ""}]})
     assert reply.status_code == 200
     body = reply.get_json()
-    assert body["errors"] == {key: f"This answer has {limit + 1} characters; the limit is "
-                                   f"{limit}. Shorten it; nothing of it has been lost."}
+    assert body["errors"] == {key: f"This answer has {limit + 1:,} characters; the limit is "
+                                   f"{limit:,}. Shorten it; nothing of it has been lost."}
     assert list(body["saved"]) == ["general.priority_actions"]
     assert answer_values(response_of(STATE)) == {"general.priority_actions": "Within the limit"}
 
@@ -98,7 +98,7 @@ def test_the_section_form_keeps_an_overlong_answer_with_its_message(client, foca
     reply = client.post(f"/responses/{response_of(STATE).id}/sections/general", data={
         "general.coordinating_institution": text, "base.general.coordinating_institution": ""})
     assert reply.status_code == 200
-    assert "This answer has 2001 characters; the limit is 2000." in page_text(reply)
+    assert "This answer has 2,001 characters; the limit is 2,000." in page_text(reply)
     assert f'value="{text}"' in reply.get_data(as_text=True)  # the text is not lost
     assert answer_values(response_of(STATE)) == {}
 

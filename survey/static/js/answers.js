@@ -31,6 +31,7 @@
 
   var dirty = {};        // key -> true: changed since the last successful save
   var refused = {};      // key -> true: the server refused it (a message, or a conflict)
+  var invalid = {};      // key -> true: refused with a message (what is stored is not it)
   var inFlight = false;
   var timer = null;
   var retryDelay = 0;
@@ -105,7 +106,8 @@
 
   function showStatus(text, kind) {
     if (!statusEl) { return; }
-    statusEl.textContent = text;
+    // Written only when it changes: a live region rewritten at every key is announced again.
+    if (statusEl.textContent !== text) { statusEl.textContent = text; }
     statusEl.className = "save-status" + (kind ? " save-status--" + kind : "");
   }
 
@@ -146,13 +148,16 @@
       (typeof value === "string" && value.trim() === "");
   }
 
+  // An answer the server refused as invalid is not counted: what is stored is not it.
+  function counted(key) { return !invalid[key] && !isEmpty(valueOf(key)); }
+
   function updateProgress() {
     var line = document.querySelector(".section-progress");
     if (!line || !messages.progress) { return; }
     var counts = { done: 0, required: 0, answered: 0, total: 0 };
     Array.prototype.forEach.call(form.querySelectorAll(".question[data-key]"), function (block) {
       if (block.hidden) { return; }  // its condition does not hold: not asked
-      var answered = !isEmpty(valueOf(block.getAttribute("data-key")));
+      var answered = counted(block.getAttribute("data-key"));
       counts.total += 1;
       counts.answered += answered ? 1 : 0;
       if (block.hasAttribute("data-required")) {
@@ -170,7 +175,7 @@
       if (!paragraph) { return; }
       var left = Array.prototype.filter.call(
         paragraph.querySelectorAll(".question[data-required]"),
-        function (block) { return !block.hidden && isEmpty(valueOf(block.getAttribute("data-key"))); }
+        function (block) { return !block.hidden && !counted(block.getAttribute("data-key")); }
       ).length;
       state.textContent = left ? t("leftToAnswer", "Left to answer: %(num)s").replace("%(num)s", left)
                                : t("complete", "Complete");
@@ -361,6 +366,7 @@
     var saved = body.saved || {};
     Object.keys(saved).forEach(function (key) {
       delete refused[key];
+      delete invalid[key];
       baseInput(key).value = saved[key];
       // Typed again while the save was under way? Then it stays pending.
       if (!(key in dirty)) { forget(key); }
@@ -370,6 +376,7 @@
     var errors = body.errors || {};
     Object.keys(errors).forEach(function (key) {
       refused[key] = true;
+      invalid[key] = true;
       showError(key, errors[key]);
     });
     updateContents();
@@ -385,6 +392,32 @@
     }
   }
 
+  // The field (a text field, or the fieldset of a choice) of a question.
+  function fieldOf(key) {
+    var block = blockFor(key);
+    var el = block && block.querySelector(".error-message");
+    return el ? document.getElementById(el.id.replace(/-error$/, "")) : null;
+  }
+
+  // Tie (or untie) a message to its field, as the page does without the script.
+  function describe(field, id, on) {
+    var described = (field.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (d) { return d && d !== id; });
+    if (on) { described.push(id); }
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); }
+    else { field.removeAttribute("aria-describedby"); }
+  }
+
+  // After a conflict is settled its panel goes: the focus goes back to the answer, not to
+  // the top of the page.
+  function focusAnswer(key) {
+    var field = fieldOf(key);
+    if (!field) { return; }
+    var target = field.tagName === "FIELDSET"
+      ? (field.querySelector("input:checked") || field.querySelector("input")) : field;
+    if (target) { target.focus(); }
+  }
+
   function showError(key, message) {
     var block = blockFor(key);
     if (!block) { return; }
@@ -395,13 +428,9 @@
     block.classList.toggle("field--error", Boolean(message));
     // Tied to the field as the page does it without the script: read with it, and marked
     // invalid (a text field; a group of choices is described only).
-    var field = document.getElementById(el.id.replace(/-error$/, ""));
+    var field = fieldOf(key);
     if (!field) { return; }
-    var described = (field.getAttribute("aria-describedby") || "").split(" ")
-      .filter(function (id) { return id && id !== el.id; });
-    if (message) { described.push(el.id); }
-    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); }
-    else { field.removeAttribute("aria-describedby"); }
+    describe(field, el.id, Boolean(message));
     if (field.tagName !== "FIELDSET") {
       if (message) { field.setAttribute("aria-invalid", "true"); }
       else { field.removeAttribute("aria-invalid"); }
@@ -414,6 +443,8 @@
     if (panel) { panel.hidden = true; panel.textContent = ""; }
     var block = blockFor(key);
     if (block) { block.classList.remove("question--conflict"); }
+    var field = fieldOf(key);
+    if (field && panel) { describe(field, panel.id, false); }
   }
 
   function showConflict(conflict) {
@@ -424,6 +455,7 @@
     panel.textContent = "";
     var title = document.createElement("p");
     title.className = "conflict__title";
+    title.id = panel.getAttribute("aria-labelledby");  // the panel is named by its title
     title.appendChild(document.createElement("strong")).textContent =
       t("changedBy", "Changed meanwhile by") + " " + conflict.changed_by;
     var intro = document.createElement("p");
@@ -438,6 +470,7 @@
       hideConflict(conflict.key);
       markChanged(conflict.key);
       schedule(0);
+      focusAnswer(conflict.key);
     });
     var useTheirs = button(t("useTheirs", "Use their version"), function () {
       setValue(conflict.key, conflict.theirs);
@@ -447,6 +480,7 @@
       hideConflict(conflict.key);
       applyConditions();
       showStatus(t("theirsKept", "Their version is kept."), "ok");
+      focusAnswer(conflict.key);
     });
     var actions = document.createElement("p");
     actions.className = "actions";
@@ -458,6 +492,8 @@
     panel.appendChild(explain);
     panel.appendChild(actions);
     panel.hidden = false;
+    var field = fieldOf(conflict.key);
+    if (field) { describe(field, panel.id, true); }  // heard from the field itself
   }
 
   function button(text, onClick) {
@@ -525,6 +561,9 @@
     baseInput(key).value = kept[key].base;
     dirty[key] = true;
   });
+  // Refused when Save posted it: shown, but not what the server holds.
+  Array.prototype.forEach.call(form.querySelectorAll(".question.field--error[data-key]"),
+    function (block) { invalid[block.getAttribute("data-key")] = true; });
   Array.prototype.forEach.call(form.querySelectorAll("[data-max-length]"), addCounter);
   // The save bar grows when its status wraps (on a phone): what Tab reaches scrolls clear of
   // it at any height (survey.css, scroll-padding-bottom).
