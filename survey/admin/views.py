@@ -37,6 +37,7 @@ from werkzeug.routing import BuildError
 
 from survey.admin import forms
 from survey.admin import services as admin_services
+from survey.admin.audit_values import event_values
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
@@ -1191,5 +1192,6 @@ def audit() -> str:
     args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
     states_by_id = {s.id: s for s in all_states}
     return render_template("admin/audit.html", form=form, page=page, states_by_id=states_by_id,
+                           values_of={e.id: event_values(e.before, e.after) for e in page.events},
                            args=args, first_page=not request.args.get("before")
                            and not request.args.get("after"))

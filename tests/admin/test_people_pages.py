@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from survey.admin.services import AuditFilter, search_audit
 from survey.auth.models import Role, User
@@ -249,3 +250,71 @@ def test_in_arabic_names_in_sentences_keep_their_own_direction(client, make_user
     html = client.get(f"/admin/users/{nominee.id}").get_data(as_text=True)
     assert "<bdi>Wanjiru Kamau</bdi>" in html  # "nominated by …", in an Arabic sentence
     assert "<bdi>Ken Observer</bdi>" in html  # the buttons' names, for screen readers
+
+
+def _audit_row(html: str, object_id: str) -> str:
+    """The audit trail's table row of the (latest) event about this object."""
+    row = re.search(rf'<tr>(?:(?!</tr>).)*<code dir="ltr">{re.escape(object_id)}</code>'
+                    r'(?:(?!</tr>).)*</tr>', html, flags=re.S)
+    assert row, object_id
+    return row.group(0)
+
+
+def _cells(row: str) -> tuple[str, str]:
+    """The visible text of a row's Before and After cells."""
+    cells = re.findall(r'<td class="audit-value">(.*?)</td>', row, flags=re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    return text[0], text[1]
+
+
+def test_the_audit_trail_shows_values_in_their_own_characters_as_text(client, admin, make_user):
+    """Not JSON escapes: a Turkish name, an Arabic answer read as written; markup is text;
+    in an Arabic page, what the program made reads left to right and what people typed is
+    isolated in its own direction."""
+    signatory = make_user("focal_point", "TUR", name="Yılmaz Tunç")
+    save(response_of("TUR"), signatory, {"general.coordinating_institution":
+                                         "وزارة العدل <b>وحدة</b>"})
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    assert "Yılmaz Tunç" in html and "\\u0131" not in html and "\\u00e7" not in html
+    assert "وزارة العدل &lt;b&gt;وحدة&lt;/b&gt;" in html and "<b>وحدة" not in html
+    assert "\\u0648" not in html and "&#34;" not in html  # no JSON quotes or escapes
+    created = _audit_row(html, str(signatory.id))
+    before, after = _cells(created)
+    assert before == "" and "display_name : Yılmaz Tunç" in after
+    assert "role : focal_point" in after and "{" not in after
+    answer = _audit_row(html, f"{response_of('TUR').id}:general.coordinating_institution")
+    assert '<bdi lang="" class="answer-text">وزارة العدل &lt;b&gt;وحدة&lt;/b&gt;</bdi>' in answer
+    assert '<code dir="ltr">value</code>' in answer
+    # A long text is shortened, with the whole of it one click away.
+    long_text = "Ley de cooperación judicial. " * 20
+    save(response_of("TUR"), signatory, {"p22.examples": long_text})
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    answer = _audit_row(html, f"{response_of('TUR').id}:p22.examples")
+    assert f"Show all {len(long_text)} characters" in answer
+    assert "<details" in answer and escape(long_text) in answer
+
+    admin.locale = "ar"
+    db.session.commit()
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    row = _audit_row(html, str(signatory.id))
+    assert '<code dir="ltr">display_name</code>: <bdi lang="" class="answer-text">Yılmaz Tunç' \
+        in row
+    assert "<bdi>Yılmaz Tunç</bdi>" in html  # who did it, in the Who column
+
+
+def test_a_role_change_shows_the_role_first_and_marked_in_the_audit_trail(
+        client, admin, make_user):
+    user = make_user("contributor", "ESP", name="María Fernández")
+    client.post(f"/admin/users/{user.id}/role",
+                data={"role": "focal_point", "state": "ESP", "confirm": "y"})
+    html = client.get("/admin/audit?object_type=user").get_data(as_text=True)
+    row = _audit_row(html, str(user.id))
+    assert "Role changed" in row
+    before, after = _cells(row)
+    # The change comes first, marked, in both columns; the rest is folded under it.
+    assert before.startswith("Changed: role : contributor")
+    assert after.startswith("Changed: role : focal_point")
+    assert row.count('class="audit-line--changed"') == 2
+    assert "6 values unchanged" in before and "6 values unchanged" in after
+    assert "María Fernández" in before and "María Fernández" in after
