@@ -387,7 +387,9 @@ class NominationForm(FlaskForm):
 
 class AuditFilterForm(SearchForm):
     state = SelectField(_l("State"), validators=[Optional()], choices=[])
-    user = EmailField(_l("User (e-mail address)"), validators=[Optional(), Length(max=254)])
+    # Any part of a name or address, as on the Users page: one rarely knows the exact address.
+    user = StringField(_l("User (name or e-mail address)"),
+                       validators=[Optional(), Length(max=254)])
     object_type = SelectField(_l("Object"), validators=[Optional()], choices=[])
     object_id = StringField(
         _l("Object id"), validators=[Optional(), Length(max=100)],

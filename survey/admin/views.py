@@ -1173,23 +1173,23 @@ def audit() -> str:
     """Every change, newest first, searchable by State, user, object and dates."""
     all_states = _states()
     form = forms.AuditFilterForm(all_states, admin_services.OBJECT_TYPES)
-    criteria = admin_services.AuditFilter()
-    if form.validate():
-        actor_id = None
-        if form.user.data:
-            found = accounts.user_by_email(form.user.data)
-            if found is None:
-                form.user.errors = [_("No account has this e-mail address.")]
-            actor_id = found.id if found else -1
-        state = _state_by_code(form.state.data)
-        criteria = admin_services.AuditFilter(
-            state_id=state.id if state else None, actor_id=actor_id,
-            object_type=form.object_type.data or None, object_id=form.object_id.data or None,
-            since=form.since.data, until=form.until.data)
+    valid = form.validate()
+    if valid and form.user.data and not db.session.scalar(
+            sa.select(admin_services.people_named(form.user.data).exists())):
+        form.user.errors = [_("No account's name or e-mail address contains this.")]
+        valid = False
+    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
+    if not valid:
+        # The unfiltered trail would pass for the results: only the error, by its field.
+        return render_template("admin/audit.html", form=form, page=None, args=args)
+    state = _state_by_code(form.state.data)
+    criteria = admin_services.AuditFilter(
+        state_id=state.id if state else None, actor=form.user.data or None,
+        object_type=form.object_type.data or None, object_id=form.object_id.data or None,
+        since=form.since.data, until=form.until.data)
     page = admin_services.search_audit(
         criteria, before=request.args.get("before", type=int),
         after=request.args.get("after", type=int), limit=AUDIT_PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
     states_by_id = {s.id: s for s in all_states}
     return render_template("admin/audit.html", form=form, page=page, states_by_id=states_by_id,
                            values_of={e.id: event_values(e.before, e.after) for e in page.events},

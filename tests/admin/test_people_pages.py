@@ -169,8 +169,8 @@ def test_the_audit_trail_is_searchable_and_paginated(client, admin, make_user):
     by_key = page_text(client.get("/admin/audit?object_type=answer&object_id=p22.status"))
     assert by_key.count("answer.saved") == 2  # in both responses
     unknown = page_text(client.get("/admin/audit?user=nobody@example.org"))
-    assert "No account has this e-mail address." in unknown
-    assert "No change matches this search." in unknown
+    assert "No account's name or e-mail address contains this." in unknown
+    assert "Changes, newest first" not in unknown  # no list: only the problem, by its field
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert "No change matches" in page_text(client.get(f"/admin/audit?since={tomorrow}"))
 
@@ -318,3 +318,49 @@ def test_a_role_change_shows_the_role_first_and_marked_in_the_audit_trail(
     assert row.count('class="audit-line--changed"') == 2
     assert "6 values unchanged" in before and "6 values unchanged" in after
     assert "María Fernández" in before and "María Fernández" in after
+
+
+def test_the_audit_trail_finds_a_user_by_a_part_of_the_name_or_address(client, admin, make_user):
+    ayse = make_user("focal_point", "TUR", name="Ayşe Yılmaz", email="a.yilmaz@example.org")
+    joanne = make_user("focal_point", "FRA", name="Joanne Martin", email="joanne@example.org")
+    anne = make_user("focal_point", "BEL", name="Anne Dupont", email="anne@example.org")
+    save(response_of("TUR"), ayse, {"p22.status": "largely"})
+    save(response_of("FRA"), joanne, {"p22.status": "fully"})
+    save(response_of("BEL"), anne, {"p22.status": "partially"})
+    tur, fra, bel = (f"{response_of(code).id}:p22.status" for code in ("TUR", "FRA", "BEL"))
+
+    def found(text: str) -> str:
+        page = page_text(client.get("/admin/audit", query_string={"user": text,
+                                                                  "object_type": "answer"}))
+        assert "No account" not in page, text
+        return page
+
+    for text in ("Ayşe", "YILMAZ", "a.yil", "yilmaz@EXAMPLE"):  # a part, in any case
+        page = found(text)
+        assert tur in page and fra not in page and bel not in page, text
+    page = found("anne")  # in two addresses
+    assert fra in page and bel in page and tur not in page
+    page = found("anne@example.org")  # a full address is that person only
+    assert bel in page and fra not in page
+    # LIKE's wildcards are what they are: no name or address holds them.
+    for text in ("%", "_", "a%n", "\\"):
+        page = page_text(client.get("/admin/audit", query_string={"user": text}))
+        assert "No account's name or e-mail address contains this." in page, text
+        assert "Changes, newest first" not in page, text
+
+
+def test_a_date_range_that_ends_before_it_starts_lists_nothing(client, admin, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    save(response_of("JPN"), focal_point, {"p22.status": "largely"})
+    today = date.today()
+    reply = client.get("/admin/audit", query_string={
+        "since": today.isoformat(), "until": (today - timedelta(days=7)).isoformat()})
+    assert reply.status_code == 200
+    html = reply.get_data(as_text=True)
+    page = page_text(reply)
+    assert "The end comes before the start." in page
+    assert 'aria-describedby="until-error"' in html and 'id="until-error"' in html
+    # Not the unfiltered trail, which would pass for the results.
+    assert "Changes, newest first" not in page and "answer.saved" not in page
+    assert "answer.saved" in page_text(client.get("/admin/audit", query_string={
+        "since": (today - timedelta(days=7)).isoformat(), "until": today.isoformat()}))
