@@ -330,8 +330,13 @@ class StateFilterForm(SearchForm):
                        choices=enum_choices(ParticipantKind, _l("Any kind")))
 
 
+# The State's roles first, by rights, the secretariat's last: a list read from the top offers
+# the widest rights last, not first.
+ROLE_ORDER = (Role.FOCAL_POINT, Role.CONTRIBUTOR, Role.OBSERVER, Role.ADMIN)
+
+
 def _role_choices(blank: Any = None) -> list[SelectChoice]:
-    return enum_choices(Role, blank)
+    return enum_choices(ROLE_ORDER, blank)
 
 
 class UserFilterForm(SearchForm):
@@ -349,16 +354,22 @@ class UserFilterForm(SearchForm):
 
 
 class _RoleAndState(FlaskForm):
-    role = SelectField(_l("Role"), choices=[])
-    state = SelectField(_l("State"), choices=[], validators=[Optional()],
+    role = SelectField(_l("Role"), choices=[],
+                       validators=[DataRequired(_l("Choose the role this person will have."))])
+    # No Optional(): it would stop the check below for an empty State, the very case it is for.
+    state = SelectField(_l("State"), choices=[],
                         description=_l("Every role but administrator answers for one State."))
+    # The first option of the role list (None: the current role is chosen, no empty option).
+    role_prompt: Any = None
 
     def __init__(self, states: Iterable[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = _role_choices()
+        self.role.choices = _role_choices(self.role_prompt)
         self.state.choices = options([("", _l("— (the secretariat)")), *state_choices(states)])
 
     def validate_state(self, field: Field) -> None:
+        if self.role.data not in {role.value for role in Role}:
+            return  # the role's own error says what to do first
         if self.role.data == Role.ADMIN.value and field.data:
             raise ValidationError(_l("Administrators belong to the secretariat, not to a "
                                      "State."))
@@ -367,6 +378,10 @@ class _RoleAndState(FlaskForm):
 
 
 class InviteForm(_RoleAndState):
+    # No role is chosen for the administrator: one who forgot to choose would otherwise give
+    # whatever came first, the secretariat's full rights once.
+    role_prompt = _l("Choose a role")
+
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "off"})

@@ -123,11 +123,63 @@ def test_invite_shows_the_link_when_no_mail_server(client, admin):
     wrong = client.post("/admin/users/invite", data={
         "display_name": "X", "email": "x@example.org", "role": "focal_point", "state": ""})
     assert wrong.status_code == 422
-    assert "Choose the State this user answers for." in page_text(wrong)
+    assert "State: Choose the State this user answers for." in page_text(wrong)
+    assert "E-mail address: Choose the State" not in page_text(wrong)
+    assert _error_of(wrong, "state") == "Choose the State this user answers for."
+    assert _error_of(wrong, "email") is None
     taken = client.post("/admin/users/invite", data={
         "display_name": "Again", "email": "amina@example.org", "role": "observer",
         "state": "SEN"})
     assert taken.status_code == 422 and "already exists" in page_text(taken)
+
+
+def _error_of(page, field_id: str) -> str | None:
+    """The error shown next to a field (and read with it, through aria-describedby)."""
+    html = page.get_data(as_text=True)
+    control = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{field_id}"[^>]*>', html)
+    assert control, field_id
+    error = re.search(rf'<p class="error-message" id="{field_id}-error">(.*?)</p>', html,
+                      flags=re.S)
+    if error is None:
+        return None
+    assert f"{field_id}-error" in control.group(0), control.group(0)
+    return re.sub(r"<[^>]+>", "", error.group(1)).strip()
+
+
+def test_the_invitation_asks_for_a_role_and_offers_the_widest_last(client, admin):
+    html = client.get("/admin/users/invite").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', html, flags=re.S).group(0)
+    assert re.findall(r'<option[^>]*value="([^"]*)"', select) == [
+        "", "focal_point", "contributor", "observer", "admin"]
+    assert '<option value="">Choose a role</option>' in select
+    assert "selected" not in select  # nothing chosen: the prompt shows
+    # Sent as it came, the form grants nothing: it asks for the role, next to the field.
+    sent = client.post("/admin/users/invite", data={
+        "display_name": "Forgot The Role", "email": "forgot@example.org", "state": ""})
+    assert sent.status_code == 422
+    assert _error_of(sent, "role") == "Choose the role this person will have."
+    assert _error_of(sent, "state") is None  # one thing at a time
+    assert not db.session.scalar(sa.select(User).where(User.email == "forgot@example.org"))
+    # The State's roles need a State; the secretariat's has none.
+    admin_of_japan = client.post("/admin/users/invite", data={
+        "display_name": "X", "email": "x@example.org", "role": "admin", "state": "JPN"})
+    assert admin_of_japan.status_code == 422
+    assert _error_of(admin_of_japan, "state") == ("Administrators belong to the secretariat, "
+                                                  "not to a State.")
+
+
+def test_changing_a_role_puts_each_problem_next_to_its_field(client, admin, make_user):
+    user = make_user("contributor", "JPN")
+    html = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', html, flags=re.S).group(0)
+    assert '<option selected value="contributor">' in select and 'value=""' not in select
+    no_state = client.post(f"/admin/users/{user.id}/role",
+                           data={"role": "focal_point", "state": "", "confirm": "y"})
+    assert no_state.status_code == 422
+    assert _error_of(no_state, "state") == "Choose the State this user answers for."
+    assert _error_of(no_state, "role") is None
+    db.session.refresh(user)
+    assert user.role is Role.CONTRIBUTOR
 
 
 def test_change_role_and_deactivate(client, admin, make_user):
