@@ -270,6 +270,13 @@ class CycleEditForm(_CycleDates):
     pass
 
 
+class CloseCycleForm(FlaskForm):
+    # Closing locks every State at once: a box to tick, so that one stray click does not do
+    # it. Its label says how many States it locks: set by the view.
+    confirm = BooleanField(
+        validators=[DataRequired(_l("Tick the box to confirm that you close the cycle."))])
+
+
 class CycleVersionForm(FlaskForm):
     version = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
     confirm = BooleanField(_l("Move the cycle to this version"),
@@ -388,12 +395,36 @@ class InviteForm(_RoleAndState):
     locale = language_field()
 
 
+# The role, access and link forms share the user's page: each box has an id of its own.
 class RoleForm(_RoleAndState):
-    pass
+    # A new role may be the secretariat's full rights: confirmed, not one stray click.
+    confirm = BooleanField(
+        _l("I understand that this person gets the rights of the role chosen and is signed "
+           "out everywhere"), id="role-confirm",
+        description=_l("An administrator sees and changes every State's answers, the "
+                       "questionnaires and every account."),
+        validators=[DataRequired(_l("Tick the box to confirm the change of role."))])
 
 
 class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired(), Regexp("^(yes|no)$")])
+    # Deactivating shuts the person out at once: confirmed. Reactivating needs no box.
+    confirm = BooleanField(_l("I understand that this person can no longer sign in"),
+                           id="active-confirm")
+
+    def validate_confirm(self, field: Field) -> None:
+        if self.active.data == "no" and not field.data:
+            raise ValidationError(_l("Tick the box to confirm that you deactivate the "
+                                     "account."))
+
+
+class LinkForm(FlaskForm):
+    # A new link ends the earlier one, which the person may be about to use: confirmed.
+    confirm = BooleanField(
+        _l("I understand that any link made before for this person stops working"),
+        id="link-confirm",
+        validators=[DataRequired(_l("Tick the box to confirm that the earlier link may stop "
+                                    "working."))])
 
 
 class NominationForm(FlaskForm):

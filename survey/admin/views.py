@@ -27,7 +27,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
@@ -588,7 +588,10 @@ def new_cycle() -> Any:
 @bp.route("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int) -> str:
     """A cycle: its dates, status, questionnaire version, and its exports."""
-    cycle = _cycle_or_404(cycle_id)
+    return _cycle_page(_cycle_or_404(cycle_id))
+
+
+def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None = None) -> str:
     newer = [v for v in _published_versions()
              if v.questionnaire_id == cycle.questionnaire_version.questionnaire_id
              and v.id != cycle.questionnaire_version_id]
@@ -599,8 +602,19 @@ def cycle(cycle_id: int) -> str:
     not_submitted = [(status, by_status[status]) for status in (
         ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
         if by_status.get(status)]
+    close_form = close_form or forms.CloseCycleForm(formdata=None)
+    locked = sum(count for _status, count in not_submitted)
+    if locked:
+        close_form.confirm.label.text = ngettext(
+            "I understand that closing locks editing for the %(num)d State whose response is "
+            "not yet submitted",
+            "I understand that closing locks editing for the %(num)d States whose responses "
+            "are not yet submitted", locked)
+    else:
+        close_form.confirm.label.text = _(
+            "I understand that closing locks editing for every State")
     return render_template("admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(),
-                           newer=newer, not_submitted=not_submitted)
+                           close_form=close_form, newer=newer, not_submitted=not_submitted)
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -622,10 +636,15 @@ def edit_cycle(cycle_id: int) -> Any:
 
 
 @bp.route("/cycles/<int:cycle_id>/<any(open, close):action>", methods=["POST"])
-def cycle_status(cycle_id: int, action: str) -> HttpResponse:
-    """Open a cycle (States may answer) or close it (editing locks for every State)."""
+def cycle_status(cycle_id: int, action: str) -> Any:
+    """Open a cycle (States may answer) or close it (editing locks for every State), once
+    the administrator has ticked to confirm."""
     cycle = _cycle_or_404(cycle_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    if action == "close":
+        close_form = forms.CloseCycleForm()
+        if not close_form.validate_on_submit():
+            return _cycle_page(cycle, close_form), 422
+    elif not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
         if action == "open":
@@ -1078,17 +1097,20 @@ def user(user_id: int) -> str:
 
 def _user_page(account: User, role_form: forms.RoleForm | None = None,
                link: str | None = None, purpose: LinkPurpose = LinkPurpose.INVITATION,
-               replaced: bool = False) -> str:
+               replaced: bool = False, active_form: forms.ActiveForm | None = None,
+               link_form: forms.LinkForm | None = None) -> str:
     role_form = role_form or forms.RoleForm(
-        _states(), role=account.role.value, state=account.state.code if account.state else "")
+        _states(), formdata=None, role=account.role.value,
+        state=account.state.code if account.state else "")
     events = db.session.scalars(sa.select(AuditEvent).where(
         sa.or_(sa.and_(AuditEvent.object_type == "user",
                        AuditEvent.object_id == str(account.id)),
                AuditEvent.actor_id == account.id))
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("admin/user.html", account=account, role_form=role_form,
-                           active_form=forms.ActiveForm(), link_form=forms.ConfirmForm(),
-                           events=events, link=link,
+                           active_form=active_form or forms.ActiveForm(formdata=None),
+                           link_form=link_form or forms.LinkForm(formdata=None),
+                           myself=account.id == current_user.id, events=events, link=link,
                            reset_link=purpose is LinkPurpose.PASSWORD_RESET, replaced=replaced)
 
 
@@ -1096,6 +1118,9 @@ def _user_page(account: User, role_form: forms.RoleForm | None = None,
 def change_role(user_id: int) -> Any:
     """Give an account another role (and State); it is signed out everywhere."""
     account = _user_or_404(user_id)
+    if account.id == current_user.id:  # one's own page offers no role form; said, not a 422
+        flash(_("You cannot change your own role: ask another administrator."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
     form = forms.RoleForm(_states())
     if not form.validate_on_submit():
         return _user_page(account, form), 422
@@ -1110,12 +1135,19 @@ def change_role(user_id: int) -> Any:
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-def set_active(user_id: int) -> HttpResponse:
-    """Deactivate an account (it cannot sign in; its answers and trail stay) or reactivate it."""
+def set_active(user_id: int) -> Any:
+    """Deactivate an account (it cannot sign in; its answers and trail stay), once the
+    administrator has ticked to confirm, or reactivate it."""
     account = _user_or_404(user_id)
     form = forms.ActiveForm()
+    if account.id == current_user.id and form.active.data == "no":
+        # One's own page offers no such button: said, not a box to tick for nothing.
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
     if not form.validate_on_submit():
-        abort(400)
+        if form.active.errors:
+            abort(400)
+        return _user_page(account, active_form=form), 422
     active = form.active.data == "yes"
     try:
         accounts.set_active(account, active, actor=current_user)
@@ -1155,11 +1187,13 @@ def decide_nomination(user_id: int) -> Any:
 
 @bp.route("/users/<int:user_id>/link", methods=["POST"])
 def new_link(user_id: int) -> Any:
-    """Make a new invitation link (no password yet) or password-reset link for an account;
-    earlier links stop working. Mailed, or shown here once when no mail server is configured."""
+    """Make a new invitation link (no password yet) or password-reset link for an account,
+    once the administrator has ticked to confirm; earlier links stop working. Mailed, or shown
+    here once when no mail server is configured."""
     account = _user_or_404(user_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
+    form = forms.LinkForm()
+    if not form.validate_on_submit():
+        return _user_page(account, link_form=form), 422
     try:
         purpose, delivered = accounts.make_new_link(account, actor=current_user)
     except DomainError as exc:

@@ -308,7 +308,13 @@ def _awaiting_check(user: User) -> None:
 
 
 def change_role(user: User, role: Role, state: State | None, *, actor: User) -> None:
-    """:raises DomainError: the role and State do not match, or it is the last admin"""
+    """:raises DomainError: one's own role, the role and State do not match, or it is the
+        last admin"""
+    # Another administrator decides: nobody gives themselves rights, or takes their own away
+    # by a slip of the list.
+    if user.id == actor.id:
+        raise DomainError(_("You cannot change your own role: ask another administrator."),
+                          field="role")
     if role is Role.ADMIN and state is not None:
         raise DomainError(_("Administrators belong to the secretariat, not to a State."),
                           field="state")

@@ -48,7 +48,7 @@ def test_create_edit_open_and_close_a_cycle(client, admin):
     # Another cycle is open: opening this one is refused with the reason.
     refused = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
     assert "first" in page_text(refused)
-    client.post(f"/admin/cycles/{current_cycle().id}/close")
+    client.post(f"/admin/cycles/{current_cycle().id}/close", data={"confirm": "y"})
     opened = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
     assert "The reporting cycle is open" in page_text(opened)
     db.session.refresh(cycle)
@@ -60,7 +60,8 @@ def test_create_edit_open_and_close_a_cycle(client, admin):
 
 def test_closing_the_cycle_locks_editing_for_every_state(client, admin, make_user):
     cycle = current_cycle()
-    assert client.post(f"/admin/cycles/{cycle.id}/close").status_code == 302
+    assert client.post(f"/admin/cycles/{cycle.id}/close",
+                       data={"confirm": "y"}).status_code == 302
     focal_point = make_user("focal_point", "JPN")
     client.post("/logout")
     login(client, focal_point)
@@ -93,7 +94,7 @@ def test_the_cycle_page_says_what_closing_would_lock(client, admin, make_user):
 
 def test_a_later_deadline_for_one_state(client, admin, make_user):
     cycle = current_cycle()
-    client.post(f"/admin/cycles/{cycle.id}/close")
+    client.post(f"/admin/cycles/{cycle.id}/close", data={"confirm": "y"})
     response = response_of("JPN")
     past = client.post(f"/admin/responses/{response.id}/deadline",
                        data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
@@ -281,3 +282,30 @@ def test_moving_a_cycle_to_another_version_from_its_page(client, admin):
     client.post(f"/admin/cycles/{cycle.id}/version", data={"version": draft.id, "confirm": "y"})
     db.session.refresh(cycle)
     assert cycle.questionnaire_version_id == draft.id
+
+
+def test_closing_the_cycle_asks_to_confirm_how_many_states_it_locks(client, admin):
+    cycle = current_cycle()
+    not_submitted = db.session.scalar(sa.select(sa.func.count()).where(
+        Response.cycle_id == cycle.id, Response.status != ResponseStatus.SUBMITTED))
+    page = page_text(client.get(f"/admin/cycles/{cycle.id}"))
+    assert (f"I understand that closing locks editing for the {not_submitted} States whose "
+            "responses are not yet submitted") in page
+
+    # One click does not lock every State: the box must be ticked, the problem said by it.
+    unconfirmed = client.post(f"/admin/cycles/{cycle.id}/close")
+    assert unconfirmed.status_code == 422
+    html = unconfirmed.get_data(as_text=True)
+    assert '<p class="error-message" id="confirm-error"><span>Tick the box to confirm that ' \
+           'you close the cycle.</span>' in html
+    assert re.search(r'<input [^>]*aria-describedby="confirm-error"[^>]*id="confirm"', html)
+    assert '<a href="#confirm">' in html  # the summary at the top leads to it
+    db.session.refresh(cycle)
+    assert cycle.status is CycleStatus.OPEN
+    assert not db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "cycle.closed"))
+
+    closed = client.post(f"/admin/cycles/{cycle.id}/close", data={"confirm": "y"},
+                         follow_redirects=True)
+    assert "The reporting cycle is closed" in page_text(closed)
+    db.session.refresh(cycle)
+    assert cycle.status is CycleStatus.CLOSED

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
 from survey.admin.services import AuditFilter, search_audit
 from survey.auth.models import Role, User
+from survey.auth.services import change_role
 from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db
+from survey.core.errors import DomainError
 from survey.cycles.services import current_cycle
 from survey.responses.models import Response
 from survey.states.models import ParticipantKind, RegionalGroup, State
@@ -184,12 +187,13 @@ def test_changing_a_role_puts_each_problem_next_to_its_field(client, admin, make
 
 def test_change_role_and_deactivate(client, admin, make_user):
     user = make_user("contributor", "JPN")
-    client.post(f"/admin/users/{user.id}/role", data={"role": "focal_point", "state": "JPN"})
+    client.post(f"/admin/users/{user.id}/role",
+                data={"role": "focal_point", "state": "JPN", "confirm": "y"})
     db.session.refresh(user)
     assert user.role is Role.FOCAL_POINT
 
     save(response_of("JPN"), user, {"p22.status": "largely"})
-    client.post(f"/admin/users/{user.id}/active", data={"active": "no"})
+    client.post(f"/admin/users/{user.id}/active", data={"active": "no", "confirm": "y"})
     db.session.refresh(user)
     assert not user.is_active
     # Their answers and their trail stay; they can no longer sign in.
@@ -416,3 +420,57 @@ def test_a_date_range_that_ends_before_it_starts_lists_nothing(client, admin, ma
     assert "Changes, newest first" not in page and "answer.saved" not in page
     assert "answer.saved" in page_text(client.get("/admin/audit", query_string={
         "since": (today - timedelta(days=7)).isoformat(), "until": today.isoformat()}))
+
+
+def test_changing_a_role_deactivating_and_a_new_link_ask_to_confirm(client, admin, make_user):
+    user = make_user("contributor", "KEN")
+    page = page_text(client.get(f"/admin/users/{user.id}"))
+    assert "I understand that this person gets the rights of the role chosen" in page
+    assert "An administrator sees and changes every State's answers" in page
+    assert "I understand that this person can no longer sign in" in page
+    assert "I understand that any link made before for this person stops working" in page
+
+    for url, data, box, problem in (
+            ("role", {"role": "admin", "state": ""}, "role-confirm",
+             "Tick the box to confirm the change of role."),
+            ("active", {"active": "no"}, "active-confirm",
+             "Tick the box to confirm that you deactivate the account."),
+            ("link", {}, "link-confirm",
+             "Tick the box to confirm that the earlier link may stop working.")):
+        unconfirmed = client.post(f"/admin/users/{user.id}/{url}", data=data)
+        assert unconfirmed.status_code == 422, url
+        assert _error_of(unconfirmed, box) == problem
+        assert f'<a href="#{box}">' in unconfirmed.get_data(as_text=True)  # the summary
+    db.session.refresh(user)
+    assert user.role is Role.CONTRIBUTOR and user.is_active  # nothing was done
+    assert not db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.object_id == str(user.id),
+        AuditEvent.action.in_(["user.role_changed", "user.deactivated", "user.link_made"])))
+    # Reactivating locks nobody out: no box.
+    client.post(f"/admin/users/{user.id}/active", data={"active": "no", "confirm": "y"})
+    assert client.post(f"/admin/users/{user.id}/active",
+                       data={"active": "yes"}).status_code == 302
+    db.session.refresh(user)
+    assert user.is_active
+
+
+def test_your_own_page_says_what_you_cannot_do_instead_of_offering_it(client, admin, make_user):
+    page = page_text(client.get(f"/admin/users/{admin.id}"))
+    assert "Deactivate the account" not in page and "Change the role" not in page
+    assert "Another administrator can change your role or deactivate it; you cannot." in page
+    other = make_user("admin")
+    page = page_text(client.get(f"/admin/users/{other.id}"))
+    assert "Deactivate the account" in page and "Change the role" in page
+
+    # Sent anyway, each is refused with the reason, and nothing changes.
+    tried = client.post(f"/admin/users/{admin.id}/role",
+                        data={"role": "observer", "state": "JPN", "confirm": "y"},
+                        follow_redirects=True)
+    assert "You cannot change your own role: ask another administrator." in page_text(tried)
+    tried = client.post(f"/admin/users/{admin.id}/active", data={"active": "no"},
+                        follow_redirects=True)
+    assert "You cannot deactivate your own account." in page_text(tried)
+    db.session.refresh(admin)
+    assert admin.role is Role.ADMIN and admin.is_active
+    with pytest.raises(DomainError, match="your own role"):  # the rule is the service's
+        change_role(admin, Role.OBSERVER, state_by_code("JPN"), actor=admin)
