@@ -46,7 +46,7 @@ from survey.core.audit import AuditEvent
 from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
-from survey.core.i18n import isolate
+from survey.core.i18n import day, isolate
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports import jobs as export_jobs
@@ -950,7 +950,7 @@ def extend_deadline(response_id: int) -> Any:
         return _review_page(response, deadline_form=form), 422
     if form.extended_until.data:
         flash(_("%(state)s may edit until %(day)s.", state=state_name(response.state),
-                day=form.extended_until.data.isoformat()), "success")
+                day=day(form.extended_until.data)), "success")
     else:
         flash(_("The extension has been removed."), "success")
     return redirect(url_for("admin.review", response_id=response.id))

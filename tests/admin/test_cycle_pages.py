@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from html import escape
+from html import unescape as html_unescape
 
 import sqlalchemy as sa
 
@@ -96,13 +97,15 @@ def test_a_later_deadline_for_one_state(client, admin, make_user):
     cycle = current_cycle()
     client.post(f"/admin/cycles/{cycle.id}/close", data={"confirm": "y"})
     response = response_of("JPN")
-    past = client.post(f"/admin/responses/{response.id}/deadline",
-                       data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
-    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
-    until = date.today() + timedelta(days=10)
-    client.post(f"/admin/responses/{response.id}/deadline",
-                data={"extended_until": until.isoformat()})
+    url = f"/admin/responses/{response.id}/deadline"
+    past = client.post(url, data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
+    assert past.status_code == 422 and "Choose a day after the cycle's deadline" in page_text(past)
+    until = cycle.closes_on + timedelta(days=10)
+    saved = client.post(url, data={"extended_until": until.isoformat()}, follow_redirects=True)
     assert response_of("JPN").extended_until == until
+    # Said as the pages say dates, not as ISO.
+    assert f"Japan may edit until {until:%B} {until.day}, {until.year}." in page_text(saved)
+    assert until.isoformat() not in page_text(saved)
 
     focal_point = make_user("focal_point", "JPN")
     client.post("/logout")
@@ -197,11 +200,12 @@ def test_returning_after_the_cycle_closed_gives_the_state_a_deadline_too(
     assert comment in html  # the comment is kept
     past = client.post(url, data={"comment": comment,
                                   "revise_until": (date.today() - timedelta(days=1)).isoformat()})
-    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
+    assert past.status_code == 422
+    assert "Choose a day after the cycle's deadline" in page_text(past)
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED and response.extended_until is None
 
-    until = date.today() + timedelta(days=14)
+    until = response.cycle.closes_on + timedelta(days=14)
     assert client.post(url, data={"comment": comment, "revise_until": until.isoformat()}) \
         .status_code == 302
     db.session.refresh(response)
@@ -309,3 +313,46 @@ def test_closing_the_cycle_asks_to_confirm_how_many_states_it_locks(client, admi
     assert "The reporting cycle is closed" in page_text(closed)
     db.session.refresh(cycle)
     assert cycle.status is CycleStatus.CLOSED
+
+
+def test_an_extended_deadline_comes_after_the_cycles_own(client, admin):
+    """Albania "extended" to a day before the cycle's deadline would read "Deadline
+    January 1, 2027 (extended)" while every other State has until June."""
+    cycle = current_cycle()
+    response = response_of("ALB")
+    url = f"/admin/responses/{response.id}/deadline"
+    deadline = f"{cycle.closes_on:%B} {cycle.closes_on.day}, {cycle.closes_on.year}"
+    for until in (cycle.closes_on - timedelta(days=30), cycle.closes_on):
+        refused = client.post(url, data={"extended_until": until.isoformat()})
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        message = (f"Choose a day after the cycle's deadline, {deadline}: an extension gives "
+                   "the State more time than the others.")
+        error = re.search(r'<p class="error-message" id="extended_until-error">(.*?)</p>', html,
+                          flags=re.S)
+        assert error and message in html_unescape(re.sub(r"<[^>]+>", "", error.group(1)))
+        assert 'aria-describedby="extended_until-hint extended_until-error"' in html
+        assert response_of("ALB").extended_until is None
+    assert not db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.deadline_extended"))
+
+    later = cycle.closes_on + timedelta(days=1)
+    assert client.post(url, data={"extended_until": later.isoformat()}).status_code == 302
+    assert response_of("ALB").extended_until == later
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.deadline_extended"))
+    assert (event.actor_id, event.after) == (admin.id, {"extended_until": later.isoformat()})
+    assert client.post(url, data={"extended_until": ""}).status_code == 302  # removed
+    assert response_of("ALB").extended_until is None
+
+
+def test_once_the_cycles_deadline_has_passed_an_extension_starts_from_today(client, admin):
+    cycle = current_cycle()
+    today = date.today()
+    cycle.opens_on, cycle.closes_on = today - timedelta(days=90), today - timedelta(days=10)
+    db.session.commit()
+    url = f"/admin/responses/{response_of('ALB').id}/deadline"
+    refused = client.post(url, data={"extended_until": (today - timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and "Choose a date from today on." in page_text(refused)
+    assert client.post(url, data={"extended_until": today.isoformat()}).status_code == 302
+    assert response_of("ALB").extended_until == today
