@@ -270,6 +270,13 @@ class CycleEditForm(_CycleDates):
     pass
 
 
+class CloseCycleForm(FlaskForm):
+    # Closing locks every State at once: a box to tick, so that one stray click does not do
+    # it. Its label says how many States it locks: set by the view.
+    confirm = BooleanField(
+        validators=[DataRequired(_l("Tick the box to confirm that you close the cycle."))])
+
+
 class CycleVersionForm(FlaskForm):
     version = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
     confirm = BooleanField(_l("Move the cycle to this version"),
@@ -330,8 +337,13 @@ class StateFilterForm(SearchForm):
                        choices=enum_choices(ParticipantKind, _l("Any kind")))
 
 
+# The State's roles first, by rights, the secretariat's last: a list read from the top offers
+# the widest rights last, not first.
+ROLE_ORDER = (Role.FOCAL_POINT, Role.CONTRIBUTOR, Role.OBSERVER, Role.ADMIN)
+
+
 def _role_choices(blank: Any = None) -> list[SelectChoice]:
-    return enum_choices(Role, blank)
+    return enum_choices(ROLE_ORDER, blank)
 
 
 class UserFilterForm(SearchForm):
@@ -349,16 +361,22 @@ class UserFilterForm(SearchForm):
 
 
 class _RoleAndState(FlaskForm):
-    role = SelectField(_l("Role"), choices=[])
-    state = SelectField(_l("State"), choices=[], validators=[Optional()],
+    role = SelectField(_l("Role"), choices=[],
+                       validators=[DataRequired(_l("Choose the role this person will have."))])
+    # No Optional(): it would stop the check below for an empty State, the very case it is for.
+    state = SelectField(_l("State"), choices=[],
                         description=_l("Every role but administrator answers for one State."))
+    # The first option of the role list (None: the current role is chosen, no empty option).
+    role_prompt: Any = None
 
     def __init__(self, states: Iterable[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = _role_choices()
+        self.role.choices = _role_choices(self.role_prompt)
         self.state.choices = options([("", _l("— (the secretariat)")), *state_choices(states)])
 
     def validate_state(self, field: Field) -> None:
+        if self.role.data not in {role.value for role in Role}:
+            return  # the role's own error says what to do first
         if self.role.data == Role.ADMIN.value and field.data:
             raise ValidationError(_l("Administrators belong to the secretariat, not to a "
                                      "State."))
@@ -367,18 +385,46 @@ class _RoleAndState(FlaskForm):
 
 
 class InviteForm(_RoleAndState):
+    # No role is chosen for the administrator: one who forgot to choose would otherwise give
+    # whatever came first, the secretariat's full rights once.
+    role_prompt = _l("Choose a role")
+
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "off"})
     locale = language_field()
 
 
+# The role, access and link forms share the user's page: each box has an id of its own.
 class RoleForm(_RoleAndState):
-    pass
+    # A new role may be the secretariat's full rights: confirmed, not one stray click.
+    confirm = BooleanField(
+        _l("I understand that this person gets the rights of the role chosen and is signed "
+           "out everywhere"), id="role-confirm",
+        description=_l("An administrator sees and changes every State's answers, the "
+                       "questionnaires and every account."),
+        validators=[DataRequired(_l("Tick the box to confirm the change of role."))])
 
 
 class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired(), Regexp("^(yes|no)$")])
+    # Deactivating shuts the person out at once: confirmed. Reactivating needs no box.
+    confirm = BooleanField(_l("I understand that this person can no longer sign in"),
+                           id="active-confirm")
+
+    def validate_confirm(self, field: Field) -> None:
+        if self.active.data == "no" and not field.data:
+            raise ValidationError(_l("Tick the box to confirm that you deactivate the "
+                                     "account."))
+
+
+class LinkForm(FlaskForm):
+    # A new link ends the earlier one, which the person may be about to use: confirmed.
+    confirm = BooleanField(
+        _l("I understand that any link made before for this person stops working"),
+        id="link-confirm",
+        validators=[DataRequired(_l("Tick the box to confirm that the earlier link may stop "
+                                    "working."))])
 
 
 class NominationForm(FlaskForm):
@@ -387,7 +433,9 @@ class NominationForm(FlaskForm):
 
 class AuditFilterForm(SearchForm):
     state = SelectField(_l("State"), validators=[Optional()], choices=[])
-    user = EmailField(_l("User (e-mail address)"), validators=[Optional(), Length(max=254)])
+    # Any part of a name or address, as on the Users page: one rarely knows the exact address.
+    user = StringField(_l("User (name or e-mail address)"),
+                       validators=[Optional(), Length(max=254)])
     object_type = SelectField(_l("Object"), validators=[Optional()], choices=[])
     object_id = StringField(
         _l("Object id"), validators=[Optional(), Length(max=100)],

@@ -65,10 +65,29 @@ OBJECT_TYPES = ("answer", "response", "cycle", "questionnaire_version", "questio
                 "section", "user", "state")
 
 
+def like_escaped(text: str) -> str:
+    """The text for a LIKE pattern, its wildcards taken literally (escape character "\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def people_named(text: str) -> sa.Select:
+    """The ids of the accounts named by what one typed in a search: the account with this
+    e-mail address if there is one (a full address means that person, not every address that
+    contains it), else every account whose name or address contains it, in any case."""
+    text = text.strip()
+    exact = sa.select(User.id).where(User.email == text.lower())
+    if db.session.scalar(exact.limit(1)) is not None:
+        return exact
+    pattern = f"%{like_escaped(text)}%"
+    return sa.select(User.id).where(sa.or_(User.email.ilike(pattern, escape="\\"),
+                                           User.display_name.ilike(pattern, escape="\\")))
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     state_id: int | None = None
-    actor_id: int | None = None
+    # A part of the name or e-mail address of who made the change (see people_named).
+    actor: str | None = None
     object_type: str | None = None
     # Exact; a bare id without ":" also matches the ids that end with it (a question key
     # finds that question's events in every version, and answers to it in every response).
@@ -91,16 +110,16 @@ def search_audit(criteria: AuditFilter, *, before: int | None = None, after: int
     query = sa.select(AuditEvent)
     if criteria.state_id is not None:
         query = query.where(AuditEvent.state_id == criteria.state_id)
-    if criteria.actor_id is not None:
-        query = query.where(AuditEvent.actor_id == criteria.actor_id)
+    if criteria.actor:
+        query = query.where(AuditEvent.actor_id.in_(people_named(criteria.actor)))
     if criteria.object_type:
         query = query.where(AuditEvent.object_type == criteria.object_type)
     if criteria.object_id:
         object_id = criteria.object_id.strip()
         condition = AuditEvent.object_id == object_id
         if ":" not in object_id:
-            escaped = object_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            condition = sa.or_(condition, AuditEvent.object_id.like(f"%:{escaped}", escape="\\"))
+            condition = sa.or_(condition, AuditEvent.object_id.like(
+                f"%:{like_escaped(object_id)}", escape="\\"))
         query = query.where(condition)
     if criteria.since is not None:
         query = query.where(AuditEvent.occurred_at >= _start_of(criteria.since))

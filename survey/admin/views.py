@@ -27,7 +27,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
@@ -37,6 +37,7 @@ from werkzeug.routing import BuildError
 
 from survey.admin import forms
 from survey.admin import services as admin_services
+from survey.admin.audit_values import event_values
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
 from survey.auth import services as accounts
 from survey.auth.models import Role, User
@@ -45,7 +46,7 @@ from survey.core.audit import AuditEvent
 from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
-from survey.core.i18n import isolate
+from survey.core.i18n import day, isolate
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports import jobs as export_jobs
@@ -106,6 +107,13 @@ def report_url(response_id: int) -> str | None:
             except BuildError:
                 return None
     return None
+
+
+def _error_at(form: Any, exc: DomainError, default: Any) -> None:
+    """Put a service's refusal next to the field it is about (``default`` when it names
+    none of this form's)."""
+    field = form[exc.field] if exc.field and exc.field in form else default
+    field.errors = [*field.errors, str(exc)]
 
 
 def _invalid(template: str, **context: Any) -> tuple[str, int]:
@@ -588,7 +596,10 @@ def new_cycle() -> Any:
 @bp.route("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int) -> str:
     """A cycle: its dates, status, questionnaire version, and its exports."""
-    cycle = _cycle_or_404(cycle_id)
+    return _cycle_page(_cycle_or_404(cycle_id))
+
+
+def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None = None) -> str:
     newer = [v for v in _published_versions()
              if v.questionnaire_id == cycle.questionnaire_version.questionnaire_id
              and v.id != cycle.questionnaire_version_id]
@@ -599,8 +610,19 @@ def cycle(cycle_id: int) -> str:
     not_submitted = [(status, by_status[status]) for status in (
         ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
         if by_status.get(status)]
+    close_form = close_form or forms.CloseCycleForm(formdata=None)
+    locked = sum(count for _status, count in not_submitted)
+    if locked:
+        close_form.confirm.label.text = ngettext(
+            "I understand that closing locks editing for the %(num)d State whose response is "
+            "not yet submitted",
+            "I understand that closing locks editing for the %(num)d States whose responses "
+            "are not yet submitted", locked)
+    else:
+        close_form.confirm.label.text = _(
+            "I understand that closing locks editing for every State")
     return render_template("admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(),
-                           newer=newer, not_submitted=not_submitted)
+                           close_form=close_form, newer=newer, not_submitted=not_submitted)
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -622,10 +644,15 @@ def edit_cycle(cycle_id: int) -> Any:
 
 
 @bp.route("/cycles/<int:cycle_id>/<any(open, close):action>", methods=["POST"])
-def cycle_status(cycle_id: int, action: str) -> HttpResponse:
-    """Open a cycle (States may answer) or close it (editing locks for every State)."""
+def cycle_status(cycle_id: int, action: str) -> Any:
+    """Open a cycle (States may answer) or close it (editing locks for every State), once
+    the administrator has ticked to confirm."""
     cycle = _cycle_or_404(cycle_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    if action == "close":
+        close_form = forms.CloseCycleForm()
+        if not close_form.validate_on_submit():
+            return _cycle_page(cycle, close_form), 422
+    elif not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
         if action == "open":
@@ -931,7 +958,7 @@ def extend_deadline(response_id: int) -> Any:
         return _review_page(response, deadline_form=form), 422
     if form.extended_until.data:
         flash(_("%(state)s may edit until %(day)s.", state=state_name(response.state),
-                day=form.extended_until.data.isoformat()), "success")
+                day=day(form.extended_until.data)), "success")
     else:
         flash(_("The extension has been removed."), "success")
     return redirect(url_for("admin.review", response_id=response.id))
@@ -1051,7 +1078,7 @@ def invite_user() -> Any:
             form.email.data, form.display_name.data, Role(form.role.data),
             _state_by_code(form.state.data), actor=current_user, locale=form.locale.data)
     except DomainError as exc:
-        form.email.errors = [*form.email.errors, str(exc)]
+        _error_at(form, exc, form.email)
         return _invalid("admin/invite.html", form=form, link=None)
     if delivered.mailed:
         flash(_("The invitation has been sent to %(email)s.", email=isolate(user.email)), "success")
@@ -1078,17 +1105,20 @@ def user(user_id: int) -> str:
 
 def _user_page(account: User, role_form: forms.RoleForm | None = None,
                link: str | None = None, purpose: LinkPurpose = LinkPurpose.INVITATION,
-               replaced: bool = False) -> str:
+               replaced: bool = False, active_form: forms.ActiveForm | None = None,
+               link_form: forms.LinkForm | None = None) -> str:
     role_form = role_form or forms.RoleForm(
-        _states(), role=account.role.value, state=account.state.code if account.state else "")
+        _states(), formdata=None, role=account.role.value,
+        state=account.state.code if account.state else "")
     events = db.session.scalars(sa.select(AuditEvent).where(
         sa.or_(sa.and_(AuditEvent.object_type == "user",
                        AuditEvent.object_id == str(account.id)),
                AuditEvent.actor_id == account.id))
         .order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("admin/user.html", account=account, role_form=role_form,
-                           active_form=forms.ActiveForm(), link_form=forms.ConfirmForm(),
-                           events=events, link=link,
+                           active_form=active_form or forms.ActiveForm(formdata=None),
+                           link_form=link_form or forms.LinkForm(formdata=None),
+                           myself=account.id == current_user.id, events=events, link=link,
                            reset_link=purpose is LinkPurpose.PASSWORD_RESET, replaced=replaced)
 
 
@@ -1096,6 +1126,9 @@ def _user_page(account: User, role_form: forms.RoleForm | None = None,
 def change_role(user_id: int) -> Any:
     """Give an account another role (and State); it is signed out everywhere."""
     account = _user_or_404(user_id)
+    if account.id == current_user.id:  # one's own page offers no role form; said, not a 422
+        flash(_("You cannot change your own role: ask another administrator."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
     form = forms.RoleForm(_states())
     if not form.validate_on_submit():
         return _user_page(account, form), 422
@@ -1103,19 +1136,26 @@ def change_role(user_id: int) -> Any:
         accounts.change_role(account, Role(form.role.data), _state_by_code(form.state.data),
                              actor=current_user)
     except DomainError as exc:
-        form.role.errors = [*form.role.errors, str(exc)]
+        _error_at(form, exc, form.role)
         return _user_page(account, form), 422
     flash(_("The role has been changed; it applies from the user's next sign-in."), "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-def set_active(user_id: int) -> HttpResponse:
-    """Deactivate an account (it cannot sign in; its answers and trail stay) or reactivate it."""
+def set_active(user_id: int) -> Any:
+    """Deactivate an account (it cannot sign in; its answers and trail stay), once the
+    administrator has ticked to confirm, or reactivate it."""
     account = _user_or_404(user_id)
     form = forms.ActiveForm()
+    if account.id == current_user.id and form.active.data == "no":
+        # One's own page offers no such button: said, not a box to tick for nothing.
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.user", user_id=account.id))
     if not form.validate_on_submit():
-        abort(400)
+        if form.active.errors:
+            abort(400)
+        return _user_page(account, active_form=form), 422
     active = form.active.data == "yes"
     try:
         accounts.set_active(account, active, actor=current_user)
@@ -1155,11 +1195,13 @@ def decide_nomination(user_id: int) -> Any:
 
 @bp.route("/users/<int:user_id>/link", methods=["POST"])
 def new_link(user_id: int) -> Any:
-    """Make a new invitation link (no password yet) or password-reset link for an account;
-    earlier links stop working. Mailed, or shown here once when no mail server is configured."""
+    """Make a new invitation link (no password yet) or password-reset link for an account,
+    once the administrator has ticked to confirm; earlier links stop working. Mailed, or shown
+    here once when no mail server is configured."""
     account = _user_or_404(user_id)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
+    form = forms.LinkForm()
+    if not form.validate_on_submit():
+        return _user_page(account, link_form=form), 422
     try:
         purpose, delivered = accounts.make_new_link(account, actor=current_user)
     except DomainError as exc:
@@ -1180,24 +1222,25 @@ def audit() -> str:
     """Every change, newest first, searchable by State, user, object and dates."""
     all_states = _states()
     form = forms.AuditFilterForm(all_states, admin_services.OBJECT_TYPES)
-    criteria = admin_services.AuditFilter()
-    if form.validate():
-        actor_id = None
-        if form.user.data:
-            found = accounts.user_by_email(form.user.data)
-            if found is None:
-                form.user.errors = [_("No account has this e-mail address.")]
-            actor_id = found.id if found else -1
-        state = _state_by_code(form.state.data)
-        criteria = admin_services.AuditFilter(
-            state_id=state.id if state else None, actor_id=actor_id,
-            object_type=form.object_type.data or None, object_id=form.object_id.data or None,
-            since=form.since.data, until=form.until.data)
+    valid = form.validate()
+    if valid and form.user.data and not db.session.scalar(
+            sa.select(admin_services.people_named(form.user.data).exists())):
+        form.user.errors = [_("No account's name or e-mail address contains this.")]
+        valid = False
+    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
+    if not valid:
+        # The unfiltered trail would pass for the results: only the error, by its field.
+        return render_template("admin/audit.html", form=form, page=None, args=args)
+    state = _state_by_code(form.state.data)
+    criteria = admin_services.AuditFilter(
+        state_id=state.id if state else None, actor=form.user.data or None,
+        object_type=form.object_type.data or None, object_id=form.object_id.data or None,
+        since=form.since.data, until=form.until.data)
     page = admin_services.search_audit(
         criteria, before=request.args.get("before", type=int),
         after=request.args.get("after", type=int), limit=AUDIT_PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
     states_by_id = {s.id: s for s in all_states}
     return render_template("admin/audit.html", form=form, page=page, states_by_id=states_by_id,
+                           values_of={e.id: event_values(e.before, e.after) for e in page.events},
                            args=args, first_page=not request.args.get("before")
                            and not request.args.get("after"))

@@ -39,7 +39,7 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise DomainError(_("Enter a valid e-mail address.")) from None
+        raise DomainError(_("Enter a valid e-mail address."), field="email") from None
 
 
 DISPLAY_NAME_MAX = 200
@@ -52,7 +52,8 @@ def clean_display_name(name: str) -> str:
     """
     name = clean_name(name)
     if len(name) > DISPLAY_NAME_MAX:
-        raise DomainError(_("Use at most %(n)d characters for the name.", n=DISPLAY_NAME_MAX))
+        raise DomainError(_("Use at most %(n)d characters for the name.", n=DISPLAY_NAME_MAX),
+                          field="display_name")
     return name
 
 
@@ -79,11 +80,13 @@ def create_user(email: str, display_name: str, role: Role, state: State | None, 
     email = normalize_email(email)
     display_name = clean_display_name(display_name)
     if role is Role.ADMIN and state is not None:
-        raise DomainError(_("Administrators belong to the secretariat, not to a State."))
+        raise DomainError(_("Administrators belong to the secretariat, not to a State."),
+                          field="state")
     if role is not Role.ADMIN and state is None:
-        raise DomainError(_("Choose the State this user answers for."))
+        raise DomainError(_("Choose the State this user answers for."), field="state")
     if user_by_email(email) is not None:
-        raise DomainError(_("An account with this e-mail address already exists."))
+        raise DomainError(_("An account with this e-mail address already exists."),
+                          field="email")
     user = User(email=email, display_name=display_name or email, role=role,
                 state=state, invited_by=actor, locale=locale)
     if password is not None:
@@ -225,7 +228,8 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
     # A focal point invites people of their own State, never focal points or admins.
     if not actor.is_admin and (role not in (Role.CONTRIBUTOR, Role.OBSERVER)
                                or state is None or state.id != actor.state_id):
-        raise DomainError(_("You can invite contributors and observers of your State only."))
+        raise DomainError(_("You can invite contributors and observers of your State only."),
+                          field="role")
     nominating = not actor.is_admin and current_app.config["SURVEY"].NOMINATIONS_CHECKED
     unused = user_by_email(email) if nominating else None
     if unused is not None and unused.state_id == actor.state_id and not unused.is_active \
@@ -314,11 +318,18 @@ def _awaiting_check(user: User) -> None:
 
 
 def change_role(user: User, role: Role, state: State | None, *, actor: User) -> None:
-    """:raises DomainError: the role and State do not match, or it is the last admin"""
+    """:raises DomainError: one's own role, the role and State do not match, or it is the
+        last admin"""
+    # Another administrator decides: nobody gives themselves rights, or takes their own away
+    # by a slip of the list.
+    if user.id == actor.id:
+        raise DomainError(_("You cannot change your own role: ask another administrator."),
+                          field="role")
     if role is Role.ADMIN and state is not None:
-        raise DomainError(_("Administrators belong to the secretariat, not to a State."))
+        raise DomainError(_("Administrators belong to the secretariat, not to a State."),
+                          field="state")
     if role is not Role.ADMIN and state is None:
-        raise DomainError(_("Choose the State this user answers for."))
+        raise DomainError(_("Choose the State this user answers for."), field="state")
     if user.role is Role.ADMIN and role is not Role.ADMIN:
         _keep_one_admin(user)
     before = _user_snapshot(user)

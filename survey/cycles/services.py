@@ -22,6 +22,7 @@ from survey.auth.models import User
 from survey.core.audit import record_event
 from survey.core.db import db
 from survey.core.errors import DomainError
+from survey.core.i18n import day
 from survey.cycles.models import CycleStatus, ReportingCycle
 from survey.questionnaires.models import (
     Paragraph,
@@ -143,11 +144,20 @@ def extend_deadline(response: Response, until: date | None, *, actor: User,
                     today: date | None = None, field: str = "extended_until") -> None:
     """Let one State edit until ``until`` even after the cycle closes (None: no extension).
 
-    :raises DomainError: the date has passed (about the form field ``field``)
+    :raises DomainError: the date has passed, or is not after the cycle's own deadline (about
+        the form field ``field``)
     """
     today = today or date.today()
-    if until is not None and until < today:
-        raise DomainError(_("Choose a date from today on."), field=field)
+    closes_on = response.cycle.closes_on
+    if until is not None:
+        if closes_on < today and until < today:
+            raise DomainError(_("Choose a date from today on."), field=field)
+        # An "extension" to before the deadline every State has would shorten this State's
+        # time, and its pages would show the earlier day as its deadline.
+        if until <= closes_on:
+            raise DomainError(_("Choose a day after the cycle's deadline, %(day)s: an "
+                                "extension gives the State more time than the others.",
+                                day=day(closes_on)), field=field)
     before = response.extended_until
     response.extended_until = until
     db.session.flush()

@@ -487,7 +487,9 @@ def _invite(response: Response, form: TeamInviteForm) -> tuple[str | None, int]:
                                         Role(form.role.data), response.state,
                                         actor=current_user, locale=form.locale.data)
     except DomainError as exc:
-        form.email.errors = [*form.email.errors, str(exc)]
+        # Next to the field it is about (the role a focal point may not give, say).
+        field = form[exc.field] if exc.field and exc.field in form else form.email
+        field.errors = [*field.errors, str(exc)]
         return None, 422
     if delivered is None:
         flash(_("%(name)s has been nominated. The secretariat checks each "

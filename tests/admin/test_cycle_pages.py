@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from html import escape
+from html import unescape as html_unescape
 
 import sqlalchemy as sa
 
@@ -48,7 +49,7 @@ def test_create_edit_open_and_close_a_cycle(client, admin):
     # Another cycle is open: opening this one is refused with the reason.
     refused = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
     assert "first" in page_text(refused)
-    client.post(f"/admin/cycles/{current_cycle().id}/close")
+    client.post(f"/admin/cycles/{current_cycle().id}/close", data={"confirm": "y"})
     opened = client.post(f"/admin/cycles/{cycle.id}/open", follow_redirects=True)
     assert "The reporting cycle is open" in page_text(opened)
     db.session.refresh(cycle)
@@ -60,7 +61,8 @@ def test_create_edit_open_and_close_a_cycle(client, admin):
 
 def test_closing_the_cycle_locks_editing_for_every_state(client, admin, make_user):
     cycle = current_cycle()
-    assert client.post(f"/admin/cycles/{cycle.id}/close").status_code == 302
+    assert client.post(f"/admin/cycles/{cycle.id}/close",
+                       data={"confirm": "y"}).status_code == 302
     focal_point = make_user("focal_point", "JPN")
     client.post("/logout")
     login(client, focal_point)
@@ -93,15 +95,17 @@ def test_the_cycle_page_says_what_closing_would_lock(client, admin, make_user):
 
 def test_a_later_deadline_for_one_state(client, admin, make_user):
     cycle = current_cycle()
-    client.post(f"/admin/cycles/{cycle.id}/close")
+    client.post(f"/admin/cycles/{cycle.id}/close", data={"confirm": "y"})
     response = response_of("JPN")
-    past = client.post(f"/admin/responses/{response.id}/deadline",
-                       data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
-    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
-    until = date.today() + timedelta(days=10)
-    client.post(f"/admin/responses/{response.id}/deadline",
-                data={"extended_until": until.isoformat()})
+    url = f"/admin/responses/{response.id}/deadline"
+    past = client.post(url, data={"extended_until": (date.today() - timedelta(days=2)).isoformat()})
+    assert past.status_code == 422 and "Choose a day after the cycle's deadline" in page_text(past)
+    until = cycle.closes_on + timedelta(days=10)
+    saved = client.post(url, data={"extended_until": until.isoformat()}, follow_redirects=True)
     assert response_of("JPN").extended_until == until
+    # Said as the pages say dates, not as ISO.
+    assert f"Japan may edit until {until:%B} {until.day}, {until.year}." in page_text(saved)
+    assert until.isoformat() not in page_text(saved)
 
     focal_point = make_user("focal_point", "JPN")
     client.post("/logout")
@@ -196,11 +200,12 @@ def test_returning_after_the_cycle_closed_gives_the_state_a_deadline_too(
     assert comment in html  # the comment is kept
     past = client.post(url, data={"comment": comment,
                                   "revise_until": (date.today() - timedelta(days=1)).isoformat()})
-    assert past.status_code == 422 and "Choose a date from today on." in page_text(past)
+    assert past.status_code == 422
+    assert "Choose a day after the cycle's deadline" in page_text(past)
     db.session.refresh(response)
     assert response.status is ResponseStatus.SUBMITTED and response.extended_until is None
 
-    until = date.today() + timedelta(days=14)
+    until = response.cycle.closes_on + timedelta(days=14)
     assert client.post(url, data={"comment": comment, "revise_until": until.isoformat()}) \
         .status_code == 302
     db.session.refresh(response)
@@ -281,3 +286,73 @@ def test_moving_a_cycle_to_another_version_from_its_page(client, admin):
     client.post(f"/admin/cycles/{cycle.id}/version", data={"version": draft.id, "confirm": "y"})
     db.session.refresh(cycle)
     assert cycle.questionnaire_version_id == draft.id
+
+
+def test_closing_the_cycle_asks_to_confirm_how_many_states_it_locks(client, admin):
+    cycle = current_cycle()
+    not_submitted = db.session.scalar(sa.select(sa.func.count()).where(
+        Response.cycle_id == cycle.id, Response.status != ResponseStatus.SUBMITTED))
+    page = page_text(client.get(f"/admin/cycles/{cycle.id}"))
+    assert (f"I understand that closing locks editing for the {not_submitted} States whose "
+            "responses are not yet submitted") in page
+
+    # One click does not lock every State: the box must be ticked, the problem said by it.
+    unconfirmed = client.post(f"/admin/cycles/{cycle.id}/close")
+    assert unconfirmed.status_code == 422
+    html = unconfirmed.get_data(as_text=True)
+    assert '<p class="error-message" id="confirm-error"><span>Tick the box to confirm that ' \
+           'you close the cycle.</span>' in html
+    assert re.search(r'<input [^>]*aria-describedby="confirm-error"[^>]*id="confirm"', html)
+    assert '<a href="#confirm">' in html  # the summary at the top leads to it
+    db.session.refresh(cycle)
+    assert cycle.status is CycleStatus.OPEN
+    assert not db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "cycle.closed"))
+
+    closed = client.post(f"/admin/cycles/{cycle.id}/close", data={"confirm": "y"},
+                         follow_redirects=True)
+    assert "The reporting cycle is closed" in page_text(closed)
+    db.session.refresh(cycle)
+    assert cycle.status is CycleStatus.CLOSED
+
+
+def test_an_extended_deadline_comes_after_the_cycles_own(client, admin):
+    """Albania "extended" to a day before the cycle's deadline would read "Deadline
+    January 1, 2027 (extended)" while every other State has until June."""
+    cycle = current_cycle()
+    response = response_of("ALB")
+    url = f"/admin/responses/{response.id}/deadline"
+    deadline = f"{cycle.closes_on:%B} {cycle.closes_on.day}, {cycle.closes_on.year}"
+    for until in (cycle.closes_on - timedelta(days=30), cycle.closes_on):
+        refused = client.post(url, data={"extended_until": until.isoformat()})
+        assert refused.status_code == 422
+        html = refused.get_data(as_text=True)
+        message = (f"Choose a day after the cycle's deadline, {deadline}: an extension gives "
+                   "the State more time than the others.")
+        error = re.search(r'<p class="error-message" id="extended_until-error">(.*?)</p>', html,
+                          flags=re.S)
+        assert error and message in html_unescape(re.sub(r"<[^>]+>", "", error.group(1)))
+        assert 'aria-describedby="extended_until-hint extended_until-error"' in html
+        assert response_of("ALB").extended_until is None
+    assert not db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.deadline_extended"))
+
+    later = cycle.closes_on + timedelta(days=1)
+    assert client.post(url, data={"extended_until": later.isoformat()}).status_code == 302
+    assert response_of("ALB").extended_until == later
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.deadline_extended"))
+    assert (event.actor_id, event.after) == (admin.id, {"extended_until": later.isoformat()})
+    assert client.post(url, data={"extended_until": ""}).status_code == 302  # removed
+    assert response_of("ALB").extended_until is None
+
+
+def test_once_the_cycles_deadline_has_passed_an_extension_starts_from_today(client, admin):
+    cycle = current_cycle()
+    today = date.today()
+    cycle.opens_on, cycle.closes_on = today - timedelta(days=90), today - timedelta(days=10)
+    db.session.commit()
+    url = f"/admin/responses/{response_of('ALB').id}/deadline"
+    refused = client.post(url, data={"extended_until": (today - timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and "Choose a date from today on." in page_text(refused)
+    assert client.post(url, data={"extended_until": today.isoformat()}).status_code == 302
+    assert response_of("ALB").extended_until == today

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from survey.admin.services import AuditFilter, search_audit
 from survey.auth.models import Role, User
+from survey.auth.services import change_role
 from survey.core.audit import AuditEvent, record_event
 from survey.core.db import db
+from survey.core.errors import DomainError
 from survey.cycles.services import current_cycle
 from survey.responses.models import Response
 from survey.states.models import ParticipantKind, RegionalGroup, State
@@ -122,21 +126,74 @@ def test_invite_shows_the_link_when_no_mail_server(client, admin):
     wrong = client.post("/admin/users/invite", data={
         "display_name": "X", "email": "x@example.org", "role": "focal_point", "state": ""})
     assert wrong.status_code == 422
-    assert "Choose the State this user answers for." in page_text(wrong)
+    assert "State: Choose the State this user answers for." in page_text(wrong)
+    assert "E-mail address: Choose the State" not in page_text(wrong)
+    assert _error_of(wrong, "state") == "Choose the State this user answers for."
+    assert _error_of(wrong, "email") is None
     taken = client.post("/admin/users/invite", data={
         "display_name": "Again", "email": "amina@example.org", "role": "observer",
         "state": "SEN"})
     assert taken.status_code == 422 and "already exists" in page_text(taken)
 
 
+def _error_of(page, field_id: str) -> str | None:
+    """The error shown next to a field (and read with it, through aria-describedby)."""
+    html = page.get_data(as_text=True)
+    control = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{field_id}"[^>]*>', html)
+    assert control, field_id
+    error = re.search(rf'<p class="error-message" id="{field_id}-error">(.*?)</p>', html,
+                      flags=re.S)
+    if error is None:
+        return None
+    assert f"{field_id}-error" in control.group(0), control.group(0)
+    return re.sub(r"<[^>]+>", "", error.group(1)).strip()
+
+
+def test_the_invitation_asks_for_a_role_and_offers_the_widest_last(client, admin):
+    html = client.get("/admin/users/invite").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', html, flags=re.S).group(0)
+    assert re.findall(r'<option[^>]*value="([^"]*)"', select) == [
+        "", "focal_point", "contributor", "observer", "admin"]
+    assert '<option value="">Choose a role</option>' in select
+    assert "selected" not in select  # nothing chosen: the prompt shows
+    # Sent as it came, the form grants nothing: it asks for the role, next to the field.
+    sent = client.post("/admin/users/invite", data={
+        "display_name": "Forgot The Role", "email": "forgot@example.org", "state": ""})
+    assert sent.status_code == 422
+    assert _error_of(sent, "role") == "Choose the role this person will have."
+    assert _error_of(sent, "state") is None  # one thing at a time
+    assert not db.session.scalar(sa.select(User).where(User.email == "forgot@example.org"))
+    # The State's roles need a State; the secretariat's has none.
+    admin_of_japan = client.post("/admin/users/invite", data={
+        "display_name": "X", "email": "x@example.org", "role": "admin", "state": "JPN"})
+    assert admin_of_japan.status_code == 422
+    assert _error_of(admin_of_japan, "state") == ("Administrators belong to the secretariat, "
+                                                  "not to a State.")
+
+
+def test_changing_a_role_puts_each_problem_next_to_its_field(client, admin, make_user):
+    user = make_user("contributor", "JPN")
+    html = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role".*?</select>', html, flags=re.S).group(0)
+    assert '<option selected value="contributor">' in select and 'value=""' not in select
+    no_state = client.post(f"/admin/users/{user.id}/role",
+                           data={"role": "focal_point", "state": "", "confirm": "y"})
+    assert no_state.status_code == 422
+    assert _error_of(no_state, "state") == "Choose the State this user answers for."
+    assert _error_of(no_state, "role") is None
+    db.session.refresh(user)
+    assert user.role is Role.CONTRIBUTOR
+
+
 def test_change_role_and_deactivate(client, admin, make_user):
     user = make_user("contributor", "JPN")
-    client.post(f"/admin/users/{user.id}/role", data={"role": "focal_point", "state": "JPN"})
+    client.post(f"/admin/users/{user.id}/role",
+                data={"role": "focal_point", "state": "JPN", "confirm": "y"})
     db.session.refresh(user)
     assert user.role is Role.FOCAL_POINT
 
     save(response_of("JPN"), user, {"p22.status": "largely"})
-    client.post(f"/admin/users/{user.id}/active", data={"active": "no"})
+    client.post(f"/admin/users/{user.id}/active", data={"active": "no", "confirm": "y"})
     db.session.refresh(user)
     assert not user.is_active
     # Their answers and their trail stay; they can no longer sign in.
@@ -168,8 +225,8 @@ def test_the_audit_trail_is_searchable_and_paginated(client, admin, make_user):
     by_key = page_text(client.get("/admin/audit?object_type=answer&object_id=p22.status"))
     assert by_key.count("answer.saved") == 2  # in both responses
     unknown = page_text(client.get("/admin/audit?user=nobody@example.org"))
-    assert "No account has this e-mail address." in unknown
-    assert "No change matches this search." in unknown
+    assert "No account's name or e-mail address contains this." in unknown
+    assert "Changes, newest first" not in unknown  # no list: only the problem, by its field
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert "No change matches" in page_text(client.get(f"/admin/audit?since={tomorrow}"))
 
@@ -249,3 +306,171 @@ def test_in_arabic_names_in_sentences_keep_their_own_direction(client, make_user
     html = client.get(f"/admin/users/{nominee.id}").get_data(as_text=True)
     assert "<bdi>Wanjiru Kamau</bdi>" in html  # "nominated by …", in an Arabic sentence
     assert "<bdi>Ken Observer</bdi>" in html  # the buttons' names, for screen readers
+
+
+def _audit_row(html: str, object_id: str) -> str:
+    """The audit trail's table row of the (latest) event about this object."""
+    row = re.search(rf'<tr>(?:(?!</tr>).)*<code dir="ltr">{re.escape(object_id)}</code>'
+                    r'(?:(?!</tr>).)*</tr>', html, flags=re.S)
+    assert row, object_id
+    return row.group(0)
+
+
+def _cells(row: str) -> tuple[str, str]:
+    """The visible text of a row's Before and After cells."""
+    cells = re.findall(r'<td class="audit-value">(.*?)</td>', row, flags=re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    return text[0], text[1]
+
+
+def test_the_audit_trail_shows_values_in_their_own_characters_as_text(client, admin, make_user):
+    """Not JSON escapes: a Turkish name, an Arabic answer read as written; markup is text;
+    in an Arabic page, what the program made reads left to right and what people typed is
+    isolated in its own direction."""
+    signatory = make_user("focal_point", "TUR", name="Yılmaz Tunç")
+    save(response_of("TUR"), signatory, {"general.coordinating_institution":
+                                         "وزارة العدل <b>وحدة</b>"})
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    assert "Yılmaz Tunç" in html and "\\u0131" not in html and "\\u00e7" not in html
+    assert "وزارة العدل &lt;b&gt;وحدة&lt;/b&gt;" in html and "<b>وحدة" not in html
+    assert "\\u0648" not in html and "&#34;" not in html  # no JSON quotes or escapes
+    created = _audit_row(html, str(signatory.id))
+    before, after = _cells(created)
+    assert before == "" and "display_name : Yılmaz Tunç" in after
+    assert "role : focal_point" in after and "{" not in after
+    answer = _audit_row(html, f"{response_of('TUR').id}:general.coordinating_institution")
+    assert '<bdi lang="" class="answer-text">وزارة العدل &lt;b&gt;وحدة&lt;/b&gt;</bdi>' in answer
+    assert '<code dir="ltr">value</code>' in answer
+    # A long text is shortened, with the whole of it one click away.
+    long_text = "Ley de cooperación judicial. " * 20
+    save(response_of("TUR"), signatory, {"p22.examples": long_text})
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    answer = _audit_row(html, f"{response_of('TUR').id}:p22.examples")
+    assert f"Show all {len(long_text)} characters" in answer
+    assert "<details" in answer and escape(long_text) in answer
+
+    admin.locale = "ar"
+    db.session.commit()
+    html = client.get("/admin/audit?state=TUR").get_data(as_text=True)
+    assert 'dir="rtl"' in html
+    row = _audit_row(html, str(signatory.id))
+    assert '<code dir="ltr">display_name</code>: <bdi lang="" class="answer-text">Yılmaz Tunç' \
+        in row
+    assert "<bdi>Yılmaz Tunç</bdi>" in html  # who did it, in the Who column
+
+
+def test_a_role_change_shows_the_role_first_and_marked_in_the_audit_trail(
+        client, admin, make_user):
+    user = make_user("contributor", "ESP", name="María Fernández")
+    client.post(f"/admin/users/{user.id}/role",
+                data={"role": "focal_point", "state": "ESP", "confirm": "y"})
+    html = client.get("/admin/audit?object_type=user").get_data(as_text=True)
+    row = _audit_row(html, str(user.id))
+    assert "Role changed" in row
+    before, after = _cells(row)
+    # The change comes first, marked, in both columns; the rest is folded under it.
+    assert before.startswith("Changed: role : contributor")
+    assert after.startswith("Changed: role : focal_point")
+    assert row.count('class="audit-line--changed"') == 2
+    assert "6 values unchanged" in before and "6 values unchanged" in after
+    assert "María Fernández" in before and "María Fernández" in after
+
+
+def test_the_audit_trail_finds_a_user_by_a_part_of_the_name_or_address(client, admin, make_user):
+    ayse = make_user("focal_point", "TUR", name="Ayşe Yılmaz", email="a.yilmaz@example.org")
+    joanne = make_user("focal_point", "FRA", name="Joanne Martin", email="joanne@example.org")
+    anne = make_user("focal_point", "BEL", name="Anne Dupont", email="anne@example.org")
+    save(response_of("TUR"), ayse, {"p22.status": "largely"})
+    save(response_of("FRA"), joanne, {"p22.status": "fully"})
+    save(response_of("BEL"), anne, {"p22.status": "partially"})
+    tur, fra, bel = (f"{response_of(code).id}:p22.status" for code in ("TUR", "FRA", "BEL"))
+
+    def found(text: str) -> str:
+        page = page_text(client.get("/admin/audit", query_string={"user": text,
+                                                                  "object_type": "answer"}))
+        assert "No account" not in page, text
+        return page
+
+    for text in ("Ayşe", "YILMAZ", "a.yil", "yilmaz@EXAMPLE"):  # a part, in any case
+        page = found(text)
+        assert tur in page and fra not in page and bel not in page, text
+    page = found("anne")  # in two addresses
+    assert fra in page and bel in page and tur not in page
+    page = found("anne@example.org")  # a full address is that person only
+    assert bel in page and fra not in page
+    # LIKE's wildcards are what they are: no name or address holds them.
+    for text in ("%", "_", "a%n", "\\"):
+        page = page_text(client.get("/admin/audit", query_string={"user": text}))
+        assert "No account's name or e-mail address contains this." in page, text
+        assert "Changes, newest first" not in page, text
+
+
+def test_a_date_range_that_ends_before_it_starts_lists_nothing(client, admin, make_user):
+    focal_point = make_user("focal_point", "JPN")
+    save(response_of("JPN"), focal_point, {"p22.status": "largely"})
+    today = date.today()
+    reply = client.get("/admin/audit", query_string={
+        "since": today.isoformat(), "until": (today - timedelta(days=7)).isoformat()})
+    assert reply.status_code == 200
+    html = reply.get_data(as_text=True)
+    page = page_text(reply)
+    assert "The end comes before the start." in page
+    assert 'aria-describedby="until-error"' in html and 'id="until-error"' in html
+    # Not the unfiltered trail, which would pass for the results.
+    assert "Changes, newest first" not in page and "answer.saved" not in page
+    assert "answer.saved" in page_text(client.get("/admin/audit", query_string={
+        "since": (today - timedelta(days=7)).isoformat(), "until": today.isoformat()}))
+
+
+def test_changing_a_role_deactivating_and_a_new_link_ask_to_confirm(client, admin, make_user):
+    user = make_user("contributor", "KEN")
+    page = page_text(client.get(f"/admin/users/{user.id}"))
+    assert "I understand that this person gets the rights of the role chosen" in page
+    assert "An administrator sees and changes every State's answers" in page
+    assert "I understand that this person can no longer sign in" in page
+    assert "I understand that any link made before for this person stops working" in page
+
+    for url, data, box, problem in (
+            ("role", {"role": "admin", "state": ""}, "role-confirm",
+             "Tick the box to confirm the change of role."),
+            ("active", {"active": "no"}, "active-confirm",
+             "Tick the box to confirm that you deactivate the account."),
+            ("link", {}, "link-confirm",
+             "Tick the box to confirm that the earlier link may stop working.")):
+        unconfirmed = client.post(f"/admin/users/{user.id}/{url}", data=data)
+        assert unconfirmed.status_code == 422, url
+        assert _error_of(unconfirmed, box) == problem
+        assert f'<a href="#{box}">' in unconfirmed.get_data(as_text=True)  # the summary
+    db.session.refresh(user)
+    assert user.role is Role.CONTRIBUTOR and user.is_active  # nothing was done
+    assert not db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.object_id == str(user.id),
+        AuditEvent.action.in_(["user.role_changed", "user.deactivated", "user.link_made"])))
+    # Reactivating locks nobody out: no box.
+    client.post(f"/admin/users/{user.id}/active", data={"active": "no", "confirm": "y"})
+    assert client.post(f"/admin/users/{user.id}/active",
+                       data={"active": "yes"}).status_code == 302
+    db.session.refresh(user)
+    assert user.is_active
+
+
+def test_your_own_page_says_what_you_cannot_do_instead_of_offering_it(client, admin, make_user):
+    page = page_text(client.get(f"/admin/users/{admin.id}"))
+    assert "Deactivate the account" not in page and "Change the role" not in page
+    assert "Another administrator can change your role or deactivate it; you cannot." in page
+    other = make_user("admin")
+    page = page_text(client.get(f"/admin/users/{other.id}"))
+    assert "Deactivate the account" in page and "Change the role" in page
+
+    # Sent anyway, each is refused with the reason, and nothing changes.
+    tried = client.post(f"/admin/users/{admin.id}/role",
+                        data={"role": "observer", "state": "JPN", "confirm": "y"},
+                        follow_redirects=True)
+    assert "You cannot change your own role: ask another administrator." in page_text(tried)
+    tried = client.post(f"/admin/users/{admin.id}/active", data={"active": "no"},
+                        follow_redirects=True)
+    assert "You cannot deactivate your own account." in page_text(tried)
+    db.session.refresh(admin)
+    assert admin.role is Role.ADMIN and admin.is_active
+    with pytest.raises(DomainError, match="your own role"):  # the rule is the service's
+        change_role(admin, Role.OBSERVER, state_by_code("JPN"), actor=admin)

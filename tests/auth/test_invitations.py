@@ -152,7 +152,7 @@ def test_an_administrator_makes_a_new_invitation_and_the_earlier_one_stops_worki
     login(client, admin)
     assert "Make a new invitation link" in page_text(client.get(f"/admin/users/{user.id}"))
 
-    made = client.post(f"/admin/users/{user.id}/link")
+    made = client.post(f"/admin/users/{user.id}/link", data={"confirm": "y"})
     assert made.status_code == 200
     text = page_text(made)
     assert "Invitation created for lost.link@example.org" in text  # shown once, here
@@ -181,7 +181,7 @@ def test_an_administrator_makes_a_password_reset_link(client, make_user):
     asked = send_link(user, LinkPurpose.PASSWORD_RESET)  # "Forgotten your password?"
     login(client, admin)
     assert "Make a password reset link" in page_text(client.get(f"/admin/users/{user.id}"))
-    made = client.post(f"/admin/users/{user.id}/link")
+    made = client.post(f"/admin/users/{user.id}/link", data={"confirm": "y"})
     assert made.status_code == 200
     assert f"Password reset link for {user.email}" in page_text(made)
     link = link_on_page(made)
@@ -201,7 +201,8 @@ def test_the_new_link_is_mailed_where_a_mail_server_is_configured(
     admin = make_user("admin")
     user = make_user("contributor", "CHL")
     login(client, admin)
-    made = client.post(f"/admin/users/{user.id}/link", follow_redirects=True)
+    made = client.post(f"/admin/users/{user.id}/link", data={"confirm": "y"},
+                       follow_redirects=True)
     assert f"A new link has been sent to {user.email}." in page_text(made)
     assert 'id="invitation-link"' not in made.get_data(as_text=True)
     assert [message.rcpt_tos for message in inbox.messages] == [[user.email]]
@@ -221,7 +222,8 @@ def test_no_link_for_a_deactivated_account_or_a_nomination(client, make_user):
                              (nominee, "Approve or decline this nomination first.")):
         page = page_text(client.get(f"/admin/users/{account.id}"))
         assert "Make a new invitation link" not in page and "Make a password reset" not in page
-        refused = client.post(f"/admin/users/{account.id}/link", follow_redirects=True)
+        refused = client.post(f"/admin/users/{account.id}/link", data={"confirm": "y"},
+                              follow_redirects=True)
         assert problem in page_text(refused)
     assert not db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "user.link_made"))

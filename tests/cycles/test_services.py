@@ -49,7 +49,9 @@ def test_closing_a_cycle_locks_editing_except_for_an_extended_deadline(make_user
 
     with pytest.raises(DomainError):
         cycles.extend_deadline(response, date.today() - timedelta(days=1), actor=admin)
-    cycles.extend_deadline(response, date.today() + timedelta(days=7), actor=admin)
+    with pytest.raises(DomainError, match="after the cycle's deadline"):
+        cycles.extend_deadline(response, response.cycle.closes_on, actor=admin)
+    cycles.extend_deadline(response, response.cycle.closes_on + timedelta(days=7), actor=admin)
     db.session.commit()
     assert responses.lock_reason(response) is None
     save(response, focal_point, {"p22.status": "fully"})

@@ -268,9 +268,10 @@ MATRIX: dict[str, Row] = {
     "admin.decide_nomination": Row(lambda w: {"user_id": w.invited.id},
                                    {"POST": admin_only(302)},
                                    body=lambda w: {"decision": "decline"}),
-    # A new link for an account that has none that works: without a mail server, the page
-    # showing the link once.
-    "admin.new_link": Row(lambda w: {"user_id": w.invited.id}, {"POST": admin_only(200)}),
+    # A new link ends the earlier one: without the confirmation box ticked, the page again
+    # (422). Ticked, for an account that has none that works and without a mail server, the
+    # page showing the link once (tests/auth/test_invitations.py).
+    "admin.new_link": Row(lambda w: {"user_id": w.invited.id}, {"POST": admin_only(422)}),
     "admin.audit": Row(nothing, {"GET": admin_only(200)}),
 }
 

@@ -353,7 +353,7 @@ def test_the_secretariats_pages_show_hostile_text_as_text(hostile):
         "review": (f"/admin/responses/{rid}", [COMPACT, ALL_TEXT, PAYLOADS[9], PAYLOADS[10]]),
         "users": (f"/admin/users?state={hostile.state.code}", [COMPACT, *hostile.names]),
         "user": (f"/admin/users/{contributor.id}", [hostile.names[1], COMPACT]),
-        "audit": (f"/admin/audit?state={hostile.state.code}", [COMPACT]),
+        "audit": (f"/admin/audit?state={hostile.state.code}", [COMPACT, *PAYLOADS]),
         "states": ("/admin/states", [COMPACT, *PAYLOADS]),
         "questionnaires": ("/admin/questionnaires", []),
         "version": (f"/admin/versions/{vid}", PAYLOADS[:7]),
