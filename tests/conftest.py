@@ -90,10 +90,7 @@ class Client(FlaskClient):
         if not has_app_context():  # a redirect followed within the request's own context
             return super().open(*args, **kwargs)
         response = contextvars.Context().run(self._open_and_read, args, kwargs)
-        # A redirect followed is opened from within the request's context, which has no
-        # application context: the test's view is refreshed once, by the first call.
-        if has_app_context():
-            db.session.expire_all()
+        db.session.expire_all()
         return response
 
     def _open_and_read(self, args, kwargs):
