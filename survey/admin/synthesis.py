@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -96,6 +96,7 @@ class Synthesis:
     lang: str
     direction: str
     final_only: bool
+    scope: str  # which responses it counts, in every page's running header
     participants: int  # States with a response in the cycle
     included: int  # of which counted here
     status_counts: tuple[tuple[str, int], ...]  # responses by status, all of them
@@ -213,6 +214,14 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
          for value in assistance_states),
         key=lambda need: (-need.total_states, -need.requests, need.label))
 
+    # Said on every page: a page printed or quoted alone must not pass for the other scope.
+    if final_only:
+        scope = ngettext("Submitted or accepted responses (%(n)d of %(num)d State)",
+                         "Submitted or accepted responses (%(n)d of %(num)d States)",
+                         len(rows), n=len(included))
+    else:
+        scope = ngettext("All responses, submitted or not (%(num)d State)",
+                         "All responses, submitted or not (%(num)d States)", len(included))
     status_counts = Counter(r[1] for r in rows)
     locale = str(get_locale() or "en")
     page_format = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
@@ -223,7 +232,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         cycle_name=cycle.name, cycle_slug=cycle.slug,
         version_number=outline.version_number, generated_at=generated_at or utcnow(),
         lang=locale, direction="rtl" if locale in RIGHT_TO_LEFT else "ltr",
-        final_only=final_only, participants=len(rows), included=len(included),
+        final_only=final_only, scope=scope, participants=len(rows), included=len(included),
         status_counts=tuple((label(s), status_counts[s]) for s in ResponseStatus),
         categories=categories, sections=tuple(sections), overall_chart=overall,
         groups=tuple((label(g), group_sizes[g]) for g in present),

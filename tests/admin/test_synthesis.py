@@ -96,6 +96,27 @@ def test_the_synthesis_pdf(client, admin, make_user):
     assert int(pdf.headers["X-Report-Pages"]) == len(reader.pages) > 3
 
 
+def pdf_pages(reply) -> list[str]:
+    """Each page's text, whitespace collapsed."""
+    reader = PdfReader(io.BytesIO(reply.get_data()))
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def test_every_page_says_which_responses_the_synthesis_counts(client, admin, make_user):
+    """A page printed or quoted alone cannot pass for the synthesis of every State."""
+    submitted("JPN", make_user, {"p22.status": "fully", "p22.measures": "Act"})
+    url = f"/admin/cycles/{current_cycle().id}/synthesis.pdf"
+
+    final = pdf_pages(client.get(url))
+    everyone = pdf_pages(client.get(url + "?scope=all"))
+
+    # The cover has no running header; every other page has.
+    assert all("Submitted or accepted responses (1 of 193 States)" in page
+               for page in final[1:])
+    assert all("All responses, submitted or not (193 States)" in page for page in everyone[1:])
+    assert not any("All States" in page for page in final + everyone)
+
+
 def test_a_status_the_secretariat_adds_is_counted_not_taken_for_no_answer(make_user):
     """Version 2 adds "Planned" to every paragraph's scale: a State that chose it is counted
     under it, with its label, not as "Not answered"."""
