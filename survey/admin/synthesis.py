@@ -28,7 +28,7 @@ from survey.cycles.models import ReportingCycle
 from survey.cycles.services import answered_clause
 from survey.questionnaires.outline import Outline, SectionItem, outline_of
 from survey.reports import pdf
-from survey.reports.charts import Category, status_bars_svg
+from survey.reports.charts import Category, status_bar_svg
 from survey.responses.models import Answer, Response, ResponseStatus
 from survey.states.models import RegionalGroup, State
 from survey.states.services import alphabetical_key, localized_name
@@ -45,6 +45,22 @@ class ParagraphStatus:
 
 
 @dataclass(frozen=True)
+class ChartRow:
+    label: str  # written in HTML beside the bar, whole, over as many lines as it takes
+    bar: Markup  # survey.reports.charts.status_bar_svg
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Stacked bars the page lays out a row at a time, each beside its label; the chart's
+    accessible name and description are on its figure."""
+
+    title: str
+    description: str
+    rows: tuple[ChartRow, ...]
+
+
+@dataclass(frozen=True)
 class SectionStatus:
     key: str
     title: str
@@ -53,16 +69,11 @@ class SectionStatus:
     paragraphs: tuple[ParagraphStatus, ...]
     # Paragraph answers (State × paragraph) at each status, over the section.
     counts: tuple[int, ...]
-    chart: Markup
+    chart: BarChart
 
     @property
     def heading(self) -> str:
         return f"{self.number_label}. {self.title}" if self.number_label else self.title
-
-    @property
-    def bar_labels(self) -> list[str]:
-        """Each bar's label in the section's chart (written in HTML beside it)."""
-        return [_("Paragraph %(n)d", n=p.number) for p in self.paragraphs]
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ class Synthesis:
     status_counts: tuple[tuple[str, int], ...]  # responses by status, all of them
     categories: tuple[Category, ...]
     sections: tuple[SectionStatus, ...]
-    overall_chart: Markup
+    overall_chart: BarChart
     groups: tuple[tuple[str, int], ...]  # (regional group label, States counted in it)
     assistance: tuple[AssistanceNeed, ...]  # most asked for first
     signed_off: tuple[SignedOffState, ...]
@@ -178,6 +189,13 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         return (*(counts[v] for v in scale), len(included) - answered)
 
     right_to_left = str(get_locale() or "en") in RIGHT_TO_LEFT
+
+    def row(label_text: str, counts: tuple[int, ...]) -> ChartRow:
+        # Bars and digits only: the page writes the label and the legend in HTML beside
+        # them (WeasyPrint's SVG text cannot shape Arabic; see survey/reports/charts.py).
+        return ChartRow(label_text, status_bar_svg(counts, categories,
+                                                   right_to_left=right_to_left))
+
     sections = []
     for top in outline.sections:
         paragraphs = tuple(ParagraphStatus(p.number, paragraph_counts(p.number))
@@ -185,23 +203,18 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         if not paragraphs:
             continue
         totals = tuple(sum(p.counts[i] for p in paragraphs) for i in range(len(categories)))
-        # Bars and digits only: the page writes the labels and the legend in HTML beside
-        # them (WeasyPrint's SVG text cannot shape Arabic; see survey/reports/charts.py).
-        chart = status_bars_svg(
-            [p.counts for p in paragraphs], categories,
-            title=_("States by implementation status, %(section)s", section=top.title),
-            description=_("For each paragraph of the section, the number of States at each "
-                          "level of implementation; the same figures are in the table."),
-            chart_id=f"chart-{top.anchor}", right_to_left=right_to_left)
+        chart = BarChart(
+            _("States by implementation status, %(section)s", section=top.title),
+            _("For each paragraph of the section, the number of States at each level of "
+              "implementation; the same figures are in the table."),
+            tuple(row(_("Paragraph %(n)d", n=p.number), p.counts) for p in paragraphs))
         sections.append(SectionStatus(top.key, top.title, top.anchor, _section_number(top),
                                       paragraphs, totals, chart))
-    overall = status_bars_svg(
-        [s.counts for s in sections], categories, right_to_left=right_to_left,
-        title=_("Implementation status by section"),
-        description=_("For each section, its paragraphs' statuses as reported by all the "
-                      "States counted (a State counts once per paragraph); the same figures "
-                      "are in the table."),
-        chart_id="chart-overall")
+    overall = BarChart(
+        _("Implementation status by section"),
+        _("For each section, its paragraphs' statuses as reported by all the States counted "
+          "(a State counts once per paragraph); the same figures are in the table."),
+        tuple(row(s.heading, s.counts) for s in sections))
 
     group_order = list(RegionalGroup)
     present = [g for g in group_order if any(v == g for v in group_of.values())]

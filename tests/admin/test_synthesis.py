@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
-from survey.admin.synthesis import build_synthesis
+from survey.admin.synthesis import build_synthesis, synthesis_html
 from survey.core.db import db
 from survey.cycles.services import current_cycle
+from survey.reports import pdf
 from survey.responses.services import submit
 from tests.admin.conftest import save
 from tests.conftest import response_of
@@ -47,7 +49,8 @@ def test_the_synthesis_counts_signed_off_responses(make_user):
     assert by_number[23] == (0, 0, 0, 2, 0, 0)
     section_i = next(s for s in synthesis.sections if s.key == "I")
     assert sum(section_i.counts) == 2 * len(section_i.paragraphs)
-    assert "<svg" in section_i.chart and "Paragraph 22" in section_i.bar_labels
+    assert "Paragraph 22" in [row.label for row in section_i.chart.rows]
+    assert all("<svg" in row.bar for row in section_i.chart.rows)
 
     assert [g for g, _n in synthesis.groups] == ["African States", "Asia-Pacific States"]
     needs = {n.value: n for n in synthesis.assistance}
@@ -140,19 +143,68 @@ def test_a_status_the_secretariat_adds_is_counted_not_taken_for_no_answer(make_u
     assert by_number[22][-2:] == (1, 192)
 
 
+def chart_texts(html: str) -> list[tuple[str, list[str]]]:
+    """What each chart of the laid-out document shows in words besides its legend, and the
+    lines of it that stick out of a box holding them (cut off, or drawn over the bars)."""
+    charts: dict[int, tuple[list[str], list[str]]] = {}  # by figure, in the document's order
+
+    def fits(text, holder) -> bool:
+        left = holder.padding_box_x()
+        return left - 0.5 <= text.position_x \
+            and text.position_x + text.width <= left + holder.padding_width() + 0.5
+
+    def visit(box, chart, holders: list) -> None:
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        if element is not None and element.tag == "figure" and "chart-figure" in classes:
+            chart, holders = charts.setdefault(id(element), ([], [])), []
+        elif chart is not None and "chart-legend" in classes:
+            return
+        if chart is not None and type(box).__name__ == "TextBox":
+            chart[0].append(box.text)
+            if not all(fits(box, holder) for holder in holders):
+                chart[1].append(box.text)
+        for child in getattr(box, "children", ()):
+            visit(child, chart, [*holders, box] if chart is not None else holders)
+
+    for page in pdf.lay_out(html).pages:
+        visit(page._page_box, None, [])
+    return [(" ".join(words), cut) for words, cut in charts.values()]
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "ar"])
+def test_the_charts_give_each_bar_its_whole_label(app, locale):
+    """A section's title beside its bar is there to read in full, over as many lines as it
+    takes, in every language: not "IV. Promoting international cooperation and te"."""
+    with app.test_request_context("/"), force_locale(locale):
+        synthesis = build_synthesis(current_cycle(), final_only=False)
+        html = synthesis_html(synthesis)
+    charts = [synthesis.overall_chart, *(s.chart for s in synthesis.sections)]
+
+    laid_out = chart_texts(html)
+
+    assert len(laid_out) == len(charts)
+    longest = max((s.heading for s in synthesis.sections), key=len)
+    assert longest.startswith("IV. Promoting international cooperation and technical")
+    for chart, (text, cut) in zip(charts, laid_out, strict=True):
+        words = text.split()
+        for row in chart.rows:  # every word of every label, in order
+            assert " ".join(row.label.split()) in " ".join(words)
+        assert not cut
+
+
 def test_in_arabic_the_charts_draw_no_words(app, make_user):
     """WeasyPrint draws SVG text letter by letter, left to right: the charts' labels and
     legend are HTML beside the bars, which start at the right."""
     import re
 
-    from survey.admin.synthesis import synthesis_html
-
     with app.test_request_context("/"), force_locale("ar"):
         synthesis = build_synthesis(current_cycle(), final_only=False)
         html = synthesis_html(synthesis)
     charts = [synthesis.overall_chart, *(s.chart for s in synthesis.sections)]
-    drawn = [t for chart in charts for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart)]
-    assert drawn and all(t.isdigit() for t in drawn)  # the counts; the name is in <title>
+    drawn = [t for chart in charts for row in chart.rows
+             for t in re.findall(r"<text[^>]*>([^<]*)</text>", row.bar)]
+    assert drawn and all(t.isdigit() for t in drawn)  # the counts; the name is the figure's
     # "Paragraph 3" and the others, in Arabic, beside the bars of the first section's chart.
-    labels = html.split('class="bar-chart__labels"')[2].split("</ul>")[0]
+    labels = html.split('class="bar-rows"')[2].split("</ul>")[0]
     assert re.search("[\u0600-\u06ff]", labels) and " 3<" in labels
