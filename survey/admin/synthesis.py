@@ -26,6 +26,7 @@ from survey.core.i18n import RIGHT_TO_LEFT
 from survey.core.labels import label
 from survey.cycles.models import ReportingCycle
 from survey.cycles.services import answered_clause
+from survey.questionnaires.localized import localized
 from survey.questionnaires.outline import Outline, SectionItem, outline_of
 from survey.reports import pdf
 from survey.reports.charts import Category, status_bar_svg
@@ -48,6 +49,7 @@ class ParagraphStatus:
 class ChartRow:
     label: str  # written in HTML beside the bar, whole, over as many lines as it takes
     bar: Markup  # survey.reports.charts.status_bar_svg
+    lang: str = ""  # the label's language, if it may not be the page's
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class SectionStatus:
     # Paragraph answers (State × paragraph) at each status, over the section.
     counts: tuple[int, ...]
     chart: BarChart
+    title_lang: str = ""  # the declaration's headings stay in English
 
     @property
     def heading(self) -> str:
@@ -80,6 +83,7 @@ class SectionStatus:
 class AssistanceNeed:
     value: str
     label: str
+    lang: str  # the label's language
     states: tuple[int, ...]  # States asking for it at least once, per group (Synthesis.groups)
     requests: int  # paragraphs on which it was asked, all States together
 
@@ -112,6 +116,7 @@ class Synthesis:
     included: int  # of which counted here
     status_counts: tuple[tuple[str, int], ...]  # responses by status, all of them
     categories: tuple[Category, ...]
+    category_langs: dict[str, str]  # each category's label's language, by key
     sections: tuple[SectionStatus, ...]
     overall_chart: BarChart
     groups: tuple[tuple[str, int], ...]  # (regional group label, States counted in it)
@@ -140,7 +145,11 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
 
     :param final_only: count only the responses signed off (submitted or accepted)
     """
-    outline = outline_of(cycle.questionnaire_version)
+    locale = str(get_locale() or "en")
+    # The questionnaire's wording (statuses, kinds of assistance, section titles) as the
+    # State's pages show it: the cycle's version, in the reader's language where the
+    # catalogs translate it, in English, marked so, where they do not.
+    outline = localized(outline_of(cycle.questionnaire_version), locale)
     rows = db.session.execute(
         sa.select(Response.id, Response.status, Response.submitted_at, State.code, State.name,
                   State.regional_group)
@@ -155,7 +164,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
                        if k in outline.questions_by_key]
     chosen_status: dict[int, Counter[str]] = {n: Counter() for n in status_keys.values()}
     # The statuses as the version words them (an added status is counted, not "not answered").
-    scale = {o.value: o.label for o in outline.status_scale()}
+    scale = {o.value: o for o in outline.status_scale()}
     assistance_states: dict[str, dict[RegionalGroup, set[int]]] = {}
     assistance_requests: Counter[str] = Counter()
     counted = sa.select(Response.id).where(Response.cycle_id == cycle.id)
@@ -180,7 +189,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
                 assistance_states.setdefault(need, {}).setdefault(
                     group_of[response_id], set()).add(response_id)
 
-    categories = (*(Category(value, label) for value, label in scale.items()),
+    categories = (*(Category(value, option.label) for value, option in scale.items()),
                   Category(UNANSWERED, _("Not answered")))
 
     def paragraph_counts(number: int) -> tuple[int, ...]:
@@ -188,13 +197,13 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         answered = sum(counts.values())
         return (*(counts[v] for v in scale), len(included) - answered)
 
-    right_to_left = str(get_locale() or "en") in RIGHT_TO_LEFT
+    right_to_left = locale in RIGHT_TO_LEFT
 
-    def row(label_text: str, counts: tuple[int, ...]) -> ChartRow:
+    def row(label_text: str, counts: tuple[int, ...], lang: str = "") -> ChartRow:
         # Bars and digits only: the page writes the label and the legend in HTML beside
         # them (WeasyPrint's SVG text cannot shape Arabic; see survey/reports/charts.py).
         return ChartRow(label_text, status_bar_svg(counts, categories,
-                                                   right_to_left=right_to_left))
+                                                   right_to_left=right_to_left), lang)
 
     sections = []
     for top in outline.sections:
@@ -209,19 +218,19 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
               "implementation; the same figures are in the table."),
             tuple(row(_("Paragraph %(n)d", n=p.number), p.counts) for p in paragraphs))
         sections.append(SectionStatus(top.key, top.title, top.anchor, _section_number(top),
-                                      paragraphs, totals, chart))
+                                      paragraphs, totals, chart, top.title_lang))
     overall = BarChart(
         _("Implementation status by section"),
         _("For each section, its paragraphs' statuses as reported by all the States counted "
           "(a State counts once per paragraph); the same figures are in the table."),
-        tuple(row(s.heading, s.counts) for s in sections))
+        tuple(row(s.heading, s.counts, s.title_lang) for s in sections))
 
     group_order = list(RegionalGroup)
     present = [g for g in group_order if any(v == g for v in group_of.values())]
     group_sizes = Counter(group_of.values())
     need_labels = _assistance_labels(outline, assistance_keys)
     assistance = sorted(
-        (AssistanceNeed(value, need_labels.get(value, value),
+        (AssistanceNeed(value, *need_labels.get(value, (value, "")),
                         tuple(len(assistance_states[value].get(g, ())) for g in present),
                         assistance_requests[value])
          for value in assistance_states),
@@ -236,7 +245,6 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         scope = ngettext("All responses, submitted or not (%(num)d State)",
                          "All responses, submitted or not (%(num)d States)", len(included))
     status_counts = Counter(r[1] for r in rows)
-    locale = str(get_locale() or "en")
     page_format = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
     before, _sep, rest = page_format.partition("\x00")
     middle, _sep, after = rest.partition("\x01")
@@ -248,6 +256,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         final_only=final_only, scope=scope, participants=len(rows), included=len(included),
         status_counts=tuple((label(s), status_counts[s]) for s in ResponseStatus),
         categories=categories, sections=tuple(sections), overall_chart=overall,
+        category_langs={value: option.lang for value, option in scale.items()},
         groups=tuple((label(g), group_sizes[g]) for g in present),
         assistance=tuple(assistance),
         signed_off=tuple(sorted(
@@ -257,11 +266,12 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
         page_label=(before, middle, after))
 
 
-def _assistance_labels(outline: Outline, keys: list[str]) -> dict[str, str]:
-    labels: dict[str, str] = {}
+def _assistance_labels(outline: Outline, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """Each kind of assistance's label and its language, by value."""
+    labels: dict[str, tuple[str, str]] = {}
     for key in keys:
         for option in outline.questions_by_key[key].options:
-            labels.setdefault(option.value, option.label)
+            labels.setdefault(option.value, (option.label, option.lang))
     return labels
 
 

@@ -143,6 +143,50 @@ def test_a_status_the_secretariat_adds_is_counted_not_taken_for_no_answer(make_u
     assert by_number[22][-2:] == (1, 192)
 
 
+def test_the_synthesis_words_the_statuses_as_the_states_read_them(app, make_user):
+    """Version 2 rewords "Not yet implemented" on paragraph 22: the synthesis says it as the
+    version does, and reads in the reader's language as the State's pages do."""
+    from survey.questionnaires import editing
+    from survey.questionnaires.localized import localized
+    from survey.questionnaires.outline import outline_of
+    from survey.questionnaires.services import published_version
+
+    admin = make_user("admin", None)
+    draft = editing.new_draft_from(published_version("kyoto-2021"), actor=admin)
+    question = editing.question_by_key(draft, "p22.status")
+    editing.update_question(question, {"options": [
+        {**o, "label": "Not implemented yet"} if o["value"] == "not_yet" else o
+        for o in question.options]}, actor=admin)
+    editing.publish_draft(draft, actor=admin, cycles=[current_cycle()])
+    db.session.commit()
+    save(response_of("JPN"), make_user("focal_point", "JPN"),
+         {"p22.status": "not_yet", "p22.assistance": ["training"]})
+
+    synthesis = build_synthesis(current_cycle(), final_only=False)
+    assert [c.label for c in synthesis.categories] == [
+        "Fully implemented", "Largely implemented", "Partially implemented",
+        "Not yet implemented / Not implemented yet", "Not applicable", "Not answered"]
+    by_number = {p.number: p.counts for s in synthesis.sections for p in s.paragraphs}
+    assert by_number[22][3] == 1
+
+    with app.test_request_context("/"), force_locale("fr"):
+        synthesis = build_synthesis(current_cycle(), final_only=False)
+        html = synthesis_html(synthesis)
+        state_pages = localized(outline_of(current_cycle().questionnaire_version))
+    # The statuses, kinds of assistance and headings the State's pages show in French...
+    scale = [o.label for o in state_pages.questions_by_key["p23.status"].options]
+    assert scale[0] == "Pleinement mis en œuvre"
+    assert [c.label for c in synthesis.categories] == [
+        *scale[:3], f"{scale[3]} / Not implemented yet", *scale[4:], "Sans réponse"]
+    assert "Formation et renforcement des capacités" in {
+        o.label for o in state_pages.questions_by_key["p23.assistance"].options}
+    assert "Formation et renforcement des capacités" in html
+    assert synthesis.sections[0].heading == "Engagements"
+    assert f'<th scope="col" class="num">{scale[0]}</th>' in html
+    # ...and what stays in English (the declaration's headings) says so.
+    assert 'lang="en">I. Advancing crime prevention</a>' in html
+
+
 def chart_texts(html: str) -> list[tuple[str, list[str]]]:
     """What each chart of the laid-out document shows in words besides its legend, and the
     lines of it that stick out of a box holding them (cut off, or drawn over the bars)."""
