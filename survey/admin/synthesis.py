@@ -37,6 +37,7 @@ from survey.states.services import alphabetical_key, localized_name
 UNANSWERED = "unanswered"
 FINAL_STATUSES = (ResponseStatus.SUBMITTED, ResponseStatus.ACCEPTED)
 NO_ASSISTANCE = "none"
+TOP_RANKS = 3  # ranks of each group's most requested assistance shown
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,27 @@ class AssistanceNeed:
     label: str
     lang: str  # the label's language
     states: tuple[int, ...]  # States asking for it at least once, per group (Synthesis.groups)
-    requests: int  # paragraphs on which it was asked, all States together
+    group_requests: tuple[int, ...]  # paragraphs on which it was asked, per group
 
     @property
     def total_states(self) -> int:
         return sum(self.states)
+
+    @property
+    def requests(self) -> int:
+        """Paragraphs on which it was asked, all States together."""
+        return sum(self.group_requests)
+
+
+@dataclass(frozen=True)
+class RankedNeed:
+    """A kind of assistance in a regional group's ranking."""
+
+    rank: int  # 1 for the most requested; kinds requested as often share a rank
+    label: str
+    lang: str
+    requests: int  # paragraphs on which the group's States asked for it: what it is ranked by
+    states: int  # the group's States that asked for it
 
 
 @dataclass(frozen=True)
@@ -125,13 +142,27 @@ class Synthesis:
     page_label: tuple[str, str, str]
 
     @property
-    def top_assistance_by_group(self) -> list[tuple[str, list[tuple[str, int]]]]:
-        """For each group, the three needs most States of it asked for."""
+    def top_assistance_by_group(self) -> list[tuple[str, list[RankedNeed]]]:
+        """For each group, the kinds of assistance of the first three ranks by requests
+        (paragraphs on which its States asked for them). Not by States: nearly every State
+        asks for every kind somewhere, and a ranking of equal counts would be alphabetical.
+        Kinds requested as often share a rank (1, 1, 3), so there may be more than three;
+        within a rank they are in alphabetical order."""
         result = []
         for index, (group, _count) in enumerate(self.groups):
-            ranked = sorted(((need.label, need.states[index]) for need in self.assistance
-                             if need.states[index]), key=lambda item: (-item[1], item[0]))
-            result.append((group, ranked[:3]))
+            asked = sorted((need for need in self.assistance if need.group_requests[index]),
+                           key=lambda need: (-need.group_requests[index],
+                                             alphabetical_key(need.label)))
+            ranked: list[RankedNeed] = []
+            for position, need in enumerate(asked, start=1):
+                requests = need.group_requests[index]
+                tied = bool(ranked) and ranked[-1].requests == requests
+                rank = ranked[-1].rank if tied else position
+                if rank > TOP_RANKS:
+                    break
+                ranked.append(RankedNeed(rank, need.label, need.lang, requests,
+                                         need.states[index]))
+            result.append((group, ranked))
         return result
 
 
@@ -166,7 +197,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
     # The statuses as the version words them (an added status is counted, not "not answered").
     scale = {o.value: o for o in outline.status_scale()}
     assistance_states: dict[str, dict[RegionalGroup, set[int]]] = {}
-    assistance_requests: Counter[str] = Counter()
+    assistance_requests: dict[str, Counter[RegionalGroup]] = {}
     counted = sa.select(Response.id).where(Response.cycle_id == cycle.id)
     if final_only:
         counted = counted.where(Response.status.in_(FINAL_STATUSES))
@@ -185,7 +216,7 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
             for need in value if isinstance(value, list) else [value]:
                 if need == NO_ASSISTANCE or response_id not in group_of:
                     continue
-                assistance_requests[need] += 1
+                assistance_requests.setdefault(need, Counter())[group_of[response_id]] += 1
                 assistance_states.setdefault(need, {}).setdefault(
                     group_of[response_id], set()).add(response_id)
 
@@ -232,9 +263,9 @@ def build_synthesis(cycle: ReportingCycle, *, final_only: bool = True,
     assistance = sorted(
         (AssistanceNeed(value, *need_labels.get(value, (value, "")),
                         tuple(len(assistance_states[value].get(g, ())) for g in present),
-                        assistance_requests[value])
+                        tuple(assistance_requests[value][g] for g in present))
          for value in assistance_states),
-        key=lambda need: (-need.total_states, -need.requests, need.label))
+        key=lambda need: (-need.total_states, -need.requests, alphabetical_key(need.label)))
 
     # Said on every page: a page printed or quoted alone must not pass for the other scope.
     if final_only:

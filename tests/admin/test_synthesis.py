@@ -4,6 +4,7 @@ most requested technical assistance by regional group; the States that have subm
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask_babel import force_locale
@@ -58,10 +59,10 @@ def test_the_synthesis_counts_signed_off_responses(make_user):
     assert needs["data"].states == (0, 1)
     assert "none" not in needs and "legislative" not in needs  # France has not submitted
     assert synthesis.assistance[0].value == "training"  # the most requested first
-    assert dict(synthesis.top_assistance_by_group) == {
-        "African States": [("Training and capacity-building", 1)],
-        "Asia-Pacific States": [("Data collection and statistics", 1),
-                                ("Training and capacity-building", 1)]}
+    assert ranking(synthesis) == {
+        "African States": [(1, "Training and capacity-building", 1, 1)],
+        "Asia-Pacific States": [(1, "Training and capacity-building", 2, 1),
+                                (2, "Data collection and statistics", 1, 1)]}
     assert [s.code for s in synthesis.signed_off] == ["JPN", "KEN"]
 
     everyone = build_synthesis(current_cycle(), final_only=False)
@@ -69,6 +70,39 @@ def test_the_synthesis_counts_signed_off_responses(make_user):
     by_number = {p.number: p.counts for s in everyone.sections for p in s.paragraphs}
     assert by_number[22] == (1, 1, 1, 0, 0, 190)
     assert "legislative" in {n.value for n in everyone.assistance}
+
+
+def ranking(synthesis) -> dict[str, list[tuple[int, str, int, int]]]:
+    """Each group's most requested assistance: (rank, label, requests, States)."""
+    return {group: [(n.rank, n.label, n.requests, n.states) for n in needs]
+            for group, needs in synthesis.top_assistance_by_group}
+
+
+def test_each_group_ranks_the_assistance_by_the_requests_it_shows(app, make_user):
+    """Both Asia-Pacific States ask for training and for data collection: ranked by States,
+    the tie went to the first in alphabetical order. Ranked by requests (paragraphs on
+    which they asked for it), training comes first; kinds requested as often share a rank,
+    and the fourth rank is left out."""
+    submitted("JPN", make_user, {
+        "p22.assistance": ["training", "data"], "p23.assistance": ["training", "legislative"],
+        "p24.assistance": ["training", "policy"]})
+    submitted("CHN", make_user, {"p22.assistance": ["training", "data"],
+                                 "p23.assistance": ["legislative"]})
+
+    with app.test_request_context("/"):
+        synthesis = build_synthesis(current_cycle())
+        html = synthesis_html(synthesis)
+
+    assert ranking(synthesis) == {"Asia-Pacific States": [
+        (1, "Training and capacity-building", 4, 2),
+        (2, "Data collection and statistics", 2, 2),
+        (2, "Legislative drafting and advice", 2, 2)]}
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.split('id="signed-off"')[0]).split())
+    assert "Most requested in each regional group, by number of requests" in text
+    assert ("Asia-Pacific States 1. Training and capacity-building (4 requests from 2 "
+            "States) 2. Data collection and statistics (2 requests from 2 States) "
+            "2. Legislative drafting and advice (2 requests from 2 States)") in text
+    assert "Policy or strategy development (1 request" not in text
 
 
 def test_the_synthesis_names_the_states_in_its_language(app, make_user):
@@ -240,8 +274,6 @@ def test_the_charts_give_each_bar_its_whole_label(app, locale):
 def test_in_arabic_the_charts_draw_no_words(app, make_user):
     """WeasyPrint draws SVG text letter by letter, left to right: the charts' labels and
     legend are HTML beside the bars, which start at the right."""
-    import re
-
     with app.test_request_context("/"), force_locale("ar"):
         synthesis = build_synthesis(current_cycle(), final_only=False)
         html = synthesis_html(synthesis)
