@@ -165,11 +165,36 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(connection: sa.Connection) -> None:
     # A request that may write takes the write lock when its transaction starts: two
     # deferred transactions that both read and then write would fail with SQLITE_BUSY.
-    # Page views read without blocking anyone (WAL).
-    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Page views read without blocking anyone (WAL). Work that reads long and then writes
+    # says which its transaction does (begin_reading, begin_writing).
+    begin = connection.get_execution_options().get(_SQLITE_BEGIN)
+    if begin is None:
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        begin = "BEGIN" if reading else "BEGIN IMMEDIATE"
+    connection.exec_driver_sql(begin)
+
+
+_SQLITE_BEGIN = "survey_sqlite_begin"  # an execution option: how _sqlite_on_begin begins
+
+
+def begin_reading() -> None:
+    """Commit the session's transaction and begin one that reads: on SQLite it takes no
+    write lock, so a read of tens of seconds (a file made from a whole cycle) holds up no
+    one's saves, even in a worker, whose transactions otherwise take it up front.
+
+    Such a transaction cannot write once another has committed after it began (SQLite
+    answers SQLITE_BUSY_SNAPSHOT, which no waiting cures): store what it made after
+    :func:`begin_writing`."""
+    db.session.commit()
+    db.session.connection(execution_options={_SQLITE_BEGIN: "BEGIN"})
+
+
+def begin_writing() -> None:
+    """Commit the session's transaction and begin one that writes: on SQLite it takes the
+    write lock at once, waiting its turn as long as the busy timeout allows, even in a page
+    view (whose transaction reads, see :func:`begin_reading`)."""
+    db.session.commit()
+    db.session.connection(execution_options={_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
 
 
 db = Database()

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from survey import PROJECT_ROOT
 from survey.admin.synthesis import render_synthesis, synthesis_filename
-from survey.core.db import db
+from survey.core.db import begin_reading, begin_writing, db
 from survey.cycles.models import ReportingCycle
 from survey.exports.models import ExportKind, StoredExport
 from survey.exports.tabular import XLSX_MIMETYPE, export_file_name, write_xlsx
@@ -140,11 +140,16 @@ def store_export(cycle: ReportingCycle, kind: ExportKind, locale: str, fingerpri
 
 def export_for_download(cycle: ReportingCycle, kind: ExportKind, locale: str, *,
                         requested_by_id: int | None, isolated: bool = True) -> StoredExport:
-    """The stored file of the cycle as it is now, making and storing it if needed. Flushes.
+    """The stored file of the cycle as it is now, making and storing it if needed. Commits
+    the session's transaction before reading, and leaves the one storing the file open.
 
     :param isolated: see :func:`make_file`
     :raises survey.reports.pdf.PdfRenderError: the synthesis failed (RenderTimeout: too long)
     """
+    # States save while the file is made (tens of seconds): read holding no write lock,
+    # then store in a transaction of its own, as SQLite cannot write in a read transaction
+    # that began before another commit (core.db.begin_reading).
+    begin_reading()
     # Taken before the data is read: a change made meanwhile gives a newer fingerprint, so
     # the file is made again next time rather than served as newer than it is.
     current = fingerprint(cycle, kind, locale)
@@ -152,6 +157,7 @@ def export_for_download(cycle: ReportingCycle, kind: ExportKind, locale: str, *,
     if existing is not None:
         return existing
     data, page_count = make_file(cycle, kind, isolated=isolated)
+    begin_writing()
     return store_export(cycle, kind, locale, current, data, page_count,
                         requested_by_id=requested_by_id)
 

@@ -172,14 +172,29 @@ class Outline:
     def status_scale(self) -> tuple[Option, ...]:
         """The implementation statuses a paragraph can be given (the options of the
         ``pN.status`` questions), in the questionnaire's order: what reports count and
-        chart, whatever the secretariat made of the generated scale."""
-        scale: dict[str, Option] = {}
+        chart, whatever the secretariat made of the generated scale.
+
+        A status worded differently in some paragraphs (renamed in only some of them) is
+        labelled with each wording, first used first: "Not yet implemented / Not
+        implemented yet", as the States read it somewhere, not just the first paragraph's.
+        """
+        wordings: dict[str, list[Option]] = {}
         for paragraph in self.paragraphs_by_number.values():
             question = self.questions_by_key.get(f"p{paragraph.number}.status")
             if question is not None and question.is_choice:
                 for option in question.options:
-                    scale.setdefault(option.value, option)
-        return tuple(scale.values())
+                    found = wordings.setdefault(option.value, [])
+                    if all(o.label != option.label for o in found):
+                        found.append(option)
+        return tuple(found[0] if len(found) == 1 else _several_wordings(found)
+                     for found in wordings.values())
+
+
+def _several_wordings(options: list[Option]) -> Option:
+    languages = {o.lang for o in options}
+    # Of mixed languages (a translated wording and an English one): none said for the whole.
+    return Option(options[0].value, " / ".join(o.label for o in options),
+                  languages.pop() if len(languages) == 1 else "")
 
 
 # Keyed by (id, publication time): the pair names one immutable version for good.

@@ -1,16 +1,16 @@
 """Charts drawn on the server as SVG: they print sharply, need no script and no network.
 
 Every text is XML-escaped; nothing given to these functions becomes markup. A chart
-carries a ``<title>`` and a ``<desc>`` for assistive technology, and segments are also
-told apart by their order and labels, not by colour alone; the figures should be shown
-next to it as a table as well.
+carries a ``<title>`` and a ``<desc>`` for assistive technology (a chart the page lays out a
+bar at a time has them on its figure), and segments are also told apart by their order and
+labels, not by colour alone; the figures should be shown next to it as a table as well.
 
 WeasyPrint (70) draws an SVG ``<text>`` one character at a time, each shaped alone and
 placed left to right: Arabic comes out backwards with its letters apart. So words in a
-language the report may be in stay out of SVG: :func:`status_bars_svg` draws only the bars
-and their counts (digits), the page puts the labels and the legend beside it in HTML, and
-the watermark's word is drawn as outlines, shaped as the page's text is
-(:mod:`survey.reports.glyphs`).
+language the report may be in stay out of SVG: :func:`status_bars_svg` and
+:func:`status_bar_svg` draw only the bars and their counts (digits), the page puts the
+labels and the legend beside them in HTML, and the watermark's word is drawn as outlines,
+shaped as the page's text is (:mod:`survey.reports.glyphs`).
 """
 
 from __future__ import annotations
@@ -65,8 +65,7 @@ def status_bars_svg(rows: Sequence[Sequence[int]], categories: Sequence[Category
     :param right_to_left: bars start at the right (a right-to-left page)
     :returns: an ``<svg>`` element, safe to insert into HTML
     """
-    colours = [c.colour or DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]
-               for i, c in enumerate(categories)]
+    colours = _colours(categories)
     height = max(len(rows) * (bar_height + gap) - gap, 1)
     out = [_svg_open(width, height, title, description, chart_id)]
     for index, counts in enumerate(rows):
@@ -74,6 +73,31 @@ def status_bars_svg(rows: Sequence[Sequence[int]], categories: Sequence[Category
                         right_to_left=right_to_left))
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text above went through escape()
+
+
+def status_bar_svg(counts: Sequence[int], categories: Sequence[Category], *,
+                   width: int = 412, height: int = 22, right_to_left: bool = False) -> Markup:
+    """One 100 % stacked bar, with its counts, for a chart the page lays out a row at a
+    time: each bar beside its label in HTML, which wraps over as many lines as it needs (a
+    section's whole title, in any language) with the bar level with it. Hidden from
+    assistive technology: its label is the text beside it, its figures are in a table.
+
+    :param counts: the bar's counts, in the order of ``categories``
+    :param right_to_left: the bar starts at the right (a right-to-left page)
+    :returns: an ``<svg>`` element, safe to insert into HTML
+    """
+    return Markup(  # noqa: S704 - only numbers and our colours are written
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" aria-hidden="true" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="{FONT_FAMILY}">'
+        + "".join(_bar(counts, _colours(categories), 0, width, 0, height,
+                       right_to_left=right_to_left))
+        + "</svg>")
+
+
+def _colours(categories: Sequence[Category]) -> list[str]:
+    return [c.colour or DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)]
+            for i, c in enumerate(categories)]
 
 
 def _svg_open(width: int, height: int, title: str, description: str, chart_id: str) -> str:

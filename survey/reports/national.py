@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from survey.auth.models import Role, User
 from survey.core.audit import AuditEvent
-from survey.core.db import db, utcnow
+from survey.core.db import begin_reading, begin_writing, db, utcnow
 from survey.core.i18n import RIGHT_TO_LEFT, text_direction
 from survey.core.labels import label
 from survey.questionnaires import localized as localization
@@ -621,14 +621,22 @@ def store_report(response: Response, revision: int, locale: str,
 def report_for_download(response: Response, locale: str, *,
                         isolated: bool = True) -> RenderedReport:
     """The cached PDF of the response as it is now, rendering and storing it if needed.
+    Commits the session's transaction before reading, and leaves the one storing the PDF
+    open.
 
     :raises survey.reports.pdf.PdfRenderError: rendering failed or took too long
     """
+    # The State's people save while it renders (seconds): read holding no write lock, then
+    # store in a transaction of its own, as SQLite cannot write in a read transaction that
+    # began before another commit (core.db.begin_reading). The revision is the one known
+    # before the answers are read: a save meanwhile makes the report again next time.
+    begin_reading()
     revision = response.revision
     cached = cached_report(response, locale, revision)
     if cached is not None:
         return cached
     rendered = render_report_pdf(response, isolated=isolated)
+    begin_writing()
     return store_report(response, revision, locale, rendered)
 
 

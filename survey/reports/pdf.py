@@ -12,7 +12,7 @@ in the C libraries below WeasyPrint cannot take the web process down.
 
 Public pieces: :data:`BASE_URL` (give it as the document's base, and link static files as
 ``BASE_URL + "static/..."``), :func:`html_to_pdf`, :func:`render_pdf`,
-:func:`render_isolated`, :func:`shared_fonts`, :class:`StaticOnlyFetcher`,
+:func:`render_isolated`, :func:`lay_out`, :func:`shared_fonts`, :class:`StaticOnlyFetcher`,
 :class:`PdfRenderError` and :class:`RenderTimeout`.
 """
 
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pydyf
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -230,12 +230,9 @@ def render_pdf(html: str, *, title: str, author: str, lang: str,
     :param lang: BCP 47 language of the document
     :raises PdfRenderError: WeasyPrint failed
     """
-    fetcher = StaticOnlyFetcher(static_folder)
     with _lock, _cyclic_gc_paused():
         try:
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=_fonts(), pdf_variant=PDF_VARIANT, presentational_hints=False,
-                cache=_image_cache)
+            document = _lay_out(html, base_url, static_folder)
             metadata = document.metadata
             metadata.title = title
             metadata.authors = [author]
@@ -251,6 +248,21 @@ def render_pdf(html: str, *, title: str, author: str, lang: str,
         except Exception as exc:
             raise PdfRenderError(f"{type(exc).__name__}: {exc}") from exc
     return RenderedPdf(data, len(document.pages))
+
+
+def _lay_out(html: str, base_url: str, static_folder: Path) -> Document:
+    return HTML(string=html, base_url=base_url,
+                url_fetcher=StaticOnlyFetcher(static_folder)).render(
+        font_config=_fonts(), pdf_variant=PDF_VARIANT, presentational_hints=False,
+        cache=_image_cache)
+
+
+def lay_out(html: str, *, base_url: str = BASE_URL,
+            static_folder: Path = STATIC_FOLDER) -> Document:
+    """``html`` laid out in pages as :func:`render_pdf` lays it out, not written: what a
+    reader of the PDF would see where (its boxes), for tests."""
+    with _lock:
+        return _lay_out(html, base_url, static_folder)
 
 
 def html_to_pdf(html: str, *, base_url: str = BASE_URL, title: str, author: str,
