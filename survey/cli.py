@@ -69,7 +69,9 @@ def initialize(out=print) -> None:
     cycle = current_cycle()
     if cycle is None and version is not None:
         today = date.today()
-        cycle = create_cycle(f"{today.year} reporting cycle", str(today.year), version,
+        # Named by its year alone: a name is data, shown as typed in all six languages, and
+        # a year reads the same in each (the secretariat may rename it).
+        cycle = create_cycle(str(today.year), str(today.year), version,
                              today, today + timedelta(days=182), actor=None)
         open_cycle(cycle, actor=None)
         out(f"Opened the reporting cycle “{cycle.name}” (deadline {cycle.closes_on}).")

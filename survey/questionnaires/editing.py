@@ -41,7 +41,7 @@ from survey.questionnaires.outline import Outline, QuestionItem, outline_of
 from survey.questionnaires.schema import validate_definition, validate_question
 from survey.questionnaires.services import (
     export_definition,
-    import_definition,
+    load_definition,
     publish_version,
     question_definition,
 )
@@ -94,7 +94,7 @@ def new_draft_from(version: QuestionnaireVersion, *, actor: User | None) -> Ques
     existing = draft_of(version.questionnaire_id)
     if existing is not None:
         raise DraftExists(existing)
-    draft = import_definition(export_definition(version), actor=actor)
+    draft = load_definition(export_definition(version), actor=actor)
     draft.based_on_id = version.id
     db.session.flush()
     record_event("questionnaire_version.drafted", "questionnaire_version", draft.id,

@@ -32,10 +32,26 @@ from survey.questionnaires.schema import DEFINITION_FORMAT, check_definition
 
 def import_definition(data: dict[str, Any], *, actor: User | None = None,
                       change_note: str = "") -> QuestionnaireVersion:
-    """Load a definition as a new draft version of its questionnaire (created if new).
+    """Load a definition as a new draft version of its questionnaire (created if new), and
+    audit it as an import.
 
     :raises survey.questionnaires.schema.DefinitionError: the document is invalid; it
         lists every problem and nothing is loaded
+    """
+    version = load_definition(data, actor=actor, change_note=change_note)
+    record_event("questionnaire_version.imported", "questionnaire_version", version.id,
+                 actor=actor, after={"slug": version.questionnaire.slug,
+                                     "number": version.number,
+                                     "questions": len(version.questions)})
+    return version
+
+
+def load_definition(data: dict[str, Any], *, actor: User | None = None,
+                    change_note: str = "") -> QuestionnaireVersion:
+    """Load a definition as a new draft version, unaudited: the caller records what it was
+    (an import, or a draft copied from a published version).
+
+    :raises survey.questionnaires.schema.DefinitionError: see :func:`import_definition`
     """
     check_definition(data)
     questionnaire = db.session.scalar(
@@ -55,9 +71,6 @@ def import_definition(data: dict[str, Any], *, actor: User | None = None,
     db.session.add(version)
     _build_version(version, data)
     db.session.flush()
-    record_event("questionnaire_version.imported", "questionnaire_version", version.id,
-                 actor=actor, after={"slug": questionnaire.slug, "number": number,
-                                     "questions": len(version.questions)})
     return version
 
 
