@@ -10,7 +10,9 @@ The document::
                                  "labels": "Largely implemented", ...}, ...]}, ...]}
 
 Answers to questions the cycle's version no longer asks are included, flagged
-``"question_removed": true``.
+``"question_removed": true``; an answer the State is not asked given its other answers (the
+measures kept from before the status became "not yet implemented") is flagged
+``"question_asked": false``.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def _response(response: ExportResponse, rows: list[AnswerRow]) -> dict[str, Any]
         "last_activity_at": iso(response.last_activity_at),
         "answers": [{
             "question": row.question.key, "value": row.value, "labels": row.labels,
-            "question_removed": row.question.removed, "needs_review": row.needs_review,
+            "question_removed": row.question.removed, "question_asked": row.asked,
+            "needs_review": row.needs_review,
             "updated_by": row.updated_by, "updated_by_email": row.updated_by_email,
             "updated_at": iso(row.updated_at),
         } for row in rows],

@@ -81,7 +81,7 @@ def _csv_batches(answers: CycleAnswers, excel_safe: bool,
     for response, rows in answers.answer_batches():
         head = [cell(v) for v in (*response.cells, version)]
         lines = []
-        for question, value, needs_review, by, email, updated_at in rows:
+        for question, value, needs_review, by, email, updated_at, asked in rows:
             middle = question_cells.get(question.key)
             if middle is None:
                 middle = question_cells[question.key] = [cell(v) for v in question.cells]
@@ -100,8 +100,8 @@ def _csv_batches(answers: CycleAnswers, excel_safe: bool,
             lines.append([
                 *head, *middle,
                 cell(value if isinstance(value, int | float) else join_values(value)), label,
-                "yes" if question.removed else "no", "yes" if needs_review else "no",
-                people[by], people[email], cell(updated_at)])
+                "yes" if question.removed else "no", "yes" if asked else "no",
+                "yes" if needs_review else "no", people[by], people[email], cell(updated_at)])
         yield response, lines
 
 
@@ -194,7 +194,7 @@ def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, s
                 + "," + formatted(label))
 
     def line(question: ExportQuestion, stored: str, needs_review: Any, by: str | None,
-             email: str | None, updated_at: Any) -> str:
+             email: str | None, updated_at: Any, asked: bool) -> str:
         """The row's text after the State's columns, without the line's end."""
         nonlocal choices
         known = questions.get(question.key)
@@ -236,8 +236,8 @@ def _csv_texts(answers: CycleAnswers, excel_safe: bool) -> Iterator[tuple[int, s
             stamp = updated_at.isoformat() + "+00:00"  # what the type's replace(tzinfo=UTC) gives
         else:
             stamp = cell(read_time(updated_at))
-        return "".join((middle, pair, ",", removed, "yes," if needs_review else "no,", author,
-                        stamp))
+        return "".join((middle, pair, ",", removed, "yes," if asked else "no,",
+                        "yes," if needs_review else "no,", author, stamp))
 
     for response, lines in answers.stored_answer_batches(line):
         if lines:
@@ -309,8 +309,8 @@ def write_xlsx(cycle: ReportingCycle, file: str | IO[bytes]) -> int:
 # States sheet or the Questions sheet say already (fewer cells: a faster, smaller file).
 SHEET_COLUMNS: tuple[str, ...] = (
     "state_code", "state_name", "regional_group", "response_status", "paragraph",
-    "question_key", "question", "value", "value_label", "needs_review", "updated_by",
-    "updated_at_utc")
+    "question_key", "question", "value", "value_label", "question_asked", "needs_review",
+    "updated_by", "updated_at_utc")
 
 
 def _sheet_row(row: AnswerRow) -> list[Any]:
@@ -319,7 +319,7 @@ def _sheet_row(row: AnswerRow) -> list[Any]:
         response.state_code, response.state_name, response.regional_group.value,
         response.status.value, question.paragraph_number, question.key, question.label,
         row.value if isinstance(row.value, int | float) else row.value_text, row.label_text,
-        row.needs_review, row.updated_by, row.updated_at,
+        row.asked, row.needs_review, row.updated_by, row.updated_at,
     ]
 
 

@@ -40,6 +40,18 @@ class Option:
     lang: str = SOURCE_LANGUAGE  # the label's language
 
 
+def condition_holds(condition: tuple[str, frozenset[str]] | None,
+                    answers: Mapping[str, Any]) -> bool:
+    """Whether a question with this condition (the key of another question and the answers
+    to it that make it asked) is asked, given the answers."""
+    if condition is None:
+        return True
+    key, accepted = condition
+    value = answers.get(key)
+    chosen = set(value) if isinstance(value, list) else {value}
+    return bool(chosen & accepted)
+
+
 @dataclass(frozen=True)
 class QuestionItem:
     key: str
@@ -76,12 +88,7 @@ class QuestionItem:
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         """Whether the question is asked, given the other answers (its condition)."""
-        if self.condition is None:
-            return True
-        key, accepted = self.condition
-        value = answers.get(key)
-        chosen = set(value) if isinstance(value, list) else {value}
-        return bool(chosen & accepted)
+        return condition_holds(self.condition, answers)
 
     def is_required(self, answers: Mapping[str, Any]) -> bool:
         return self.required and self.applies(answers)

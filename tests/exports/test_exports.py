@@ -17,7 +17,13 @@ from survey.core.db import db
 from survey.cycles.services import current_cycle
 from survey.exports.documents import write_json
 from survey.exports.rows import COLUMNS, CycleAnswers
-from survey.exports.tabular import SHEET_COLUMNS, iter_csv_rows, write_csv, write_xlsx
+from survey.exports.tabular import (
+    SHEET_COLUMNS,
+    iter_csv_chunks,
+    iter_csv_rows,
+    write_csv,
+    write_xlsx,
+)
 from survey.questionnaires import editing
 from survey.questionnaires.services import published_version
 from survey.responses import services
@@ -110,7 +116,8 @@ def test_the_xlsx_holds_every_answer(answered, tmp_path):
         stakeholders = values[("JPN", "general.stakeholders")]
         assert stakeholders[7:9] == ("government; civil_society",
                                      "Government ministries and agencies; Civil society")
-        assert stakeholders[10] == "Focal point JPN" and stakeholders[11] is not None
+        assert stakeholders[9] is True  # asked
+        assert stakeholders[11] == "Focal point JPN" and stakeholders[12] is not None
         states = list(workbook["States"].iter_rows(values_only=True))
         assert len(states) == 1 + 193
         japan = next(r for r in states if r[0] == "JPN")
@@ -227,3 +234,49 @@ def test_rows_are_read_a_batch_of_responses_at_a_time(answered, app, monkeypatch
     assert total == 193 * len(ANSWERS_PER_STATE)
     answer_queries = [s for s in statements if "FROM answers LEFT OUTER JOIN users" in s]
     assert len(answer_queries) == 4  # 193 responses, 50 a query
+
+
+def test_each_answer_says_whether_the_state_is_asked_it(app, make_user, tmp_path):
+    """Measures typed while the status was "partially", then the status became "not yet
+    implemented": the answer is kept and exported, marked as no longer asked, so analysts
+    do not count it as reported (the State's report leaves it out)."""
+    user = make_user("focal_point", "JPN")
+    response = response_of("JPN")
+    for values in ({"p22.status": "partially", "p22.measures": "Decree 41/2024.",
+                    "p23.status": "fully", "p23.measures": "Act 7."},
+                   {"p22.status": "not_yet"}):
+        current = services.answers_of(response, values)
+        services.save_answers(response, [Change(k, v, answer_token(current.get(k)))
+                                         for k, v in values.items()], actor=user)
+    db.session.commit()
+    cycle = current_cycle()
+    expected = {"p22.status": True, "p22.measures": False, "p23.status": True,
+                "p23.measures": True}
+
+    file = io.StringIO(newline="")
+    write_csv(cycle, file)
+    file.seek(0)
+    japan = {r["question_key"]: r for r in csv.DictReader(file) if r["state_code"] == "JPN"}
+    assert {k: japan[k]["question_asked"] == "yes" for k in expected} == expected
+    assert japan["p22.measures"]["value"] == "Decree 41/2024."  # kept all the same
+    streamed = list(csv.DictReader(io.StringIO("".join(iter_csv_chunks(cycle))
+                                               .removeprefix("\ufeff"))))
+    assert {r["question_key"]: r["question_asked"] == "yes" for r in streamed
+            if r["state_code"] == "JPN"} == expected
+
+    file = io.StringIO()
+    write_json(cycle, file, response=response)
+    [document] = json.loads(file.getvalue())["responses"]
+    assert {a["question"]: a["question_asked"] for a in document["answers"]} == expected
+
+    path = tmp_path / "answers.xlsx"
+    write_xlsx(cycle, str(path))
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheet = next(workbook[n] for n in workbook.sheetnames if n.startswith("I "))
+        header, *rows = sheet.iter_rows(values_only=True)
+        rows = [dict(zip(header, row, strict=True)) for row in rows]
+        assert {r["question_key"]: r["question_asked"] for r in rows
+                if r["state_code"] == "JPN"} == expected
+    finally:
+        workbook.close()
