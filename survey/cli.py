@@ -136,7 +136,7 @@ def create_user_command(email: str, display_name: str, role: str, state_code: st
     from survey.auth.tokens import LinkPurpose, make_token
     from survey.core.db import db
     from survey.core.errors import DomainError
-    from survey.core.urls import external_url
+    from survey.core.urls import DEFAULT_BASE_URL, external_url
     from survey.states.models import State
 
     state = None
@@ -154,6 +154,10 @@ def create_user_command(email: str, display_name: str, role: str, state_code: st
     if password is None:
         link = external_url("auth.set_password", token=make_token(user, LinkPurpose.INVITATION))
         click.echo(f"Link to set the password (works once): {link}")
+        if current_app.config["SURVEY"].BASE_URL is None:
+            # Outside a request the app cannot know where it is served.
+            click.echo(f"(The address assumes the app is served at {DEFAULT_BASE_URL}; set "
+                       "SURVEY_BASE_URL to the address people use.)")
 
 
 # --- database ---------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def test_user_create_with_a_password_or_a_link(instance):
     with_link = run(["user", "create", "--email", "obs@example.org", "--role", "observer",
                      "--state", "ken"], tmp_path)
     assert "http://127.0.0.1:5000/set-password/" in with_link.stdout
+    assert "set SURVEY_BASE_URL to the address people use" in with_link.stdout
     unknown_state = run(["user", "create", "--email", "x@example.org", "--role", "observer",
                          "--state", "XXX"], tmp_path)
     assert unknown_state.returncode != 0 and "no State with code" in unknown_state.stderr
