@@ -109,13 +109,6 @@ def report_url(response_id: int) -> str | None:
     return None
 
 
-def _error_at(form: Any, exc: DomainError, default: Any) -> None:
-    """Put a service's refusal next to the field it is about (``default`` when it names
-    none of this form's)."""
-    field = form[exc.field] if exc.field and exc.field in form else default
-    field.errors = [*field.errors, str(exc)]
-
-
 def _invalid(template: str, **context: Any) -> tuple[str, int]:
     """The form again, with its errors and the input kept (nothing was changed)."""
     return render_template(template, **context), 422
@@ -934,8 +927,7 @@ def return_for_revision(response_id: int) -> Any:
                                   revise_until=form.revise_until.data)
     except DomainError as exc:
         db.session.rollback()  # neither the deadline nor the return: one decision
-        if exc.field in form:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+        if exc.show_in(form):
             return _review_page(response, return_form=form), 422
         flash(str(exc), "error")
     else:
@@ -1078,7 +1070,7 @@ def invite_user() -> Any:
             form.email.data, form.display_name.data, Role(form.role.data),
             _state_by_code(form.state.data), actor=current_user, locale=form.locale.data)
     except DomainError as exc:
-        _error_at(form, exc, form.email)
+        exc.show_in(form, form.email)
         return _invalid("admin/invite.html", form=form, link=None)
     if delivered.mailed:
         flash(_("The invitation has been sent to %(email)s.", email=isolate(user.email)), "success")
@@ -1136,7 +1128,7 @@ def change_role(user_id: int) -> Any:
         accounts.change_role(account, Role(form.role.data), _state_by_code(form.state.data),
                              actor=current_user)
     except DomainError as exc:
-        _error_at(form, exc, form.role)
+        exc.show_in(form, form.role)
         return _user_page(account, form), 422
     flash(_("The role has been changed; it applies from the user's next sign-in."), "success")
     return redirect(url_for("admin.user", user_id=account.id))

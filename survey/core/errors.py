@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -15,6 +17,15 @@ class DomainError(Exception):
     def __init__(self, message: object, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    def show_in(self, form: Any, default: Any = None) -> bool:
+        """Put the message next to the form's field it is about, else next to ``default``;
+        False when there is neither (the caller says it another way)."""
+        field = form[self.field] if self.field and self.field in form else default
+        if field is None:
+            return False
+        field.errors = [*field.errors, str(self)]
+        return True
 
 
 ERROR_TITLES = {

@@ -163,6 +163,9 @@ class CycleAnswers:
                                  if response_ids is not None else sa.true())
         self.responses = self._load_responses()
         self.questions = self._load_questions()
+        # The questions the others' conditions look at (the paragraphs' statuses).
+        self._condition_sources = sorted({q.condition[0] for q in self.questions.values()
+                                          if q.condition})
 
     # -- what the export describes --------------------------------------------------------
 
@@ -261,8 +264,8 @@ class CycleAnswers:
                 question = questions.get(key)
                 if question is None:  # answered meanwhile, after the question list was read
                     continue
-                asked = not question.removed and (question.condition is None or condition_holds(
-                    question.condition, given.get(response_id, no_answers)))
+                asked = not question.removed and condition_holds(
+                    question.condition, given.get(response_id, no_answers))
                 rows[response_id][question.position] = convert(
                     question, stored, needs_review, name, email, updated, asked)
             for response in batch:
@@ -273,14 +276,13 @@ class CycleAnswers:
                            response_ids: list[int]) -> dict[int, dict[str, Any]]:
         """The answers the questions' conditions look at (the paragraphs' statuses), by
         response: one query for a batch of responses."""
-        sources = {q.condition[0] for q in self.questions.values() if q.condition}
         given: dict[int, dict[str, Any]] = {}
-        if not sources:
+        if not self._condition_sources:
             return given
         for response_id, key, value in connection.execute(
                 sa.select(Answer.response_id, Answer.question_key, Answer.value)
                 .where(Answer.response_id.in_(response_ids),
-                       Answer.question_key.in_(sorted(sources)), answered_clause())):
+                       Answer.question_key.in_(self._condition_sources), answered_clause())):
             given.setdefault(response_id, {})[key] = value
         return given
 

@@ -100,17 +100,26 @@ def _section_or_404(outline: Outline, key: str) -> SectionItem:
     return section
 
 
-@bp.route("/responses/<int:response_id>/sections/<key>", methods=["GET", "POST"])
-@login_required
-def section(response_id: int, key: str) -> str | HttpResponse:
-    """One section (or subsection): each paragraph's text beside its questions."""
+def _section_as_stored(response_id: int, key: str) -> tuple[
+        Response, Outline, SectionItem, list[QuestionItem], dict[str, Any], dict[str, str]]:
+    """A section of a response the user may read (else 404): the response, its outline, the
+    section, its questions, their stored answers (with authors) and base tokens."""
     response = response_or_404(response_id)
     outline = localized(services.outline_for(response))
     section = _section_or_404(outline, key)
     questions = list(section.all_questions())
     answers = services.answers_of(response, [q.key for q in questions], with_authors=True)
-    values = {k: a.value for k, a in answers.items()}
     tokens = {q.key: answer_token(answers.get(q.key)) for q in questions}
+    return response, outline, section, questions, answers, tokens
+
+
+@bp.route("/responses/<int:response_id>/sections/<key>", methods=["GET", "POST"])
+@login_required
+def section(response_id: int, key: str) -> str | HttpResponse:
+    """One section (or subsection): each paragraph's text beside its questions."""
+    response, outline, section, questions, answers, tokens = _section_as_stored(
+        response_id, key)
+    values = {k: a.value for k, a in answers.items()}
     editable = services.may_edit(current_user, response, section)
     conflicts: dict[str, services.Conflict] = {}
 
@@ -186,12 +195,8 @@ def stale_section_post(exc: CSRFError) -> tuple[str, int] | HttpResponse:
             or request.form.get("opened_by") != str(current_user.id)):
         return csrf_refused()  # not this user's page: nothing of it is shown back
     args = request.view_args or {}
-    response = response_or_404(args["response_id"])
-    outline = localized(services.outline_for(response))
-    section = _section_or_404(outline, args["key"])
-    questions = list(section.all_questions())
-    answers = services.answers_of(response, [q.key for q in questions], with_authors=True)
-    tokens = {q.key: answer_token(answers.get(q.key)) for q in questions}
+    response, outline, section, questions, answers, tokens = _section_as_stored(
+        args["response_id"], args["key"])
     if not services.may_edit(current_user, response, section):
         return _refused_post(response, outline, section, questions, tokens, answers)
     values = {k: a.value for k, a in answers.items()}
@@ -488,8 +493,7 @@ def _invite(response: Response, form: TeamInviteForm) -> tuple[str | None, int]:
                                         actor=current_user, locale=form.locale.data)
     except DomainError as exc:
         # Next to the field it is about (the role a focal point may not give, say).
-        field = form[exc.field] if exc.field and exc.field in form else form.email
-        field.errors = [*field.errors, str(exc)]
+        exc.show_in(form, form.email)
         return None, 422
     if delivered is None:
         flash(_("%(name)s has been nominated. The secretariat checks each "

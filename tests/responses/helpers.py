@@ -10,6 +10,11 @@ from survey.responses.models import Response
 from survey.responses.services import Change, answer_token
 
 
+def page_csrf_token(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
 def tokens_on_page(html: str) -> dict[str, str]:
     """The base tokens a section page carries, by question key."""
     return dict(re.findall(r'name="base\.([^"]+)" value="([^"]*)"', html))

@@ -17,7 +17,7 @@ from survey.auth.models import LoginSession
 from survey.core.db import db
 from survey.responses import services
 from tests.conftest import PASSWORD, login, page_text, response_of
-from tests.responses.helpers import save, tokens_on_page
+from tests.responses.helpers import page_csrf_token, save, tokens_on_page
 
 HOSTILE = 'Ministry of Justice <b onmouseover="alert(1)">& "partners"</b>'
 WORDS = "Two national workshops,\r\nthen a public call for comments."
@@ -179,6 +179,16 @@ def test_a_post_after_signing_out_is_not_carried(client, make_user):
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
 
 
+def opened_then_signed_in_again(client, url: str, *, opened_by, signed_in) -> str:
+    """The section page as ``opened_by`` opened it; then signing out and ``signed_in``
+    signing in on that computer (which renews the session's CSRF token)."""
+    login(client, opened_by)
+    opened = client.get(url).get_data(as_text=True)
+    client.post("/logout")
+    login(client, signed_in)
+    return opened
+
+
 def test_a_page_opened_before_signing_in_again_gives_its_answers_back_to_save(
         client, make_user):
     """Signing in renews the session's CSRF token, so a page opened before (in another tab,
@@ -188,12 +198,9 @@ def test_a_page_opened_before_signing_in_again_gives_its_answers_back_to_save(
     colleague = make_user("contributor", "JPN")
     response = response_of("JPN")
     url = f"/responses/{response.id}/sections/declaration"
-    login(client, user)
-    opened = client.get(url).get_data(as_text=True)
-    old_csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened).group(1)
+    opened = opened_then_signed_in_again(client, url, opened_by=user, signed_in=user)
+    old_csrf = page_csrf_token(opened)
     bases = [(f"base.{k}", v) for k, v in tokens_on_page(opened).items()]
-    client.post("/logout")
-    login(client, user)
 
     page = client.post(url, csrf=False, data=_multi([
         ("csrf_token", old_csrf), ("opened_by", str(user.id)), *bases, *ANSWERS]))
@@ -234,12 +241,9 @@ def test_a_page_opened_by_someone_else_is_not_shown_back(client, make_user):
     colleague = make_user("contributor", "JPN")
     response = response_of("JPN")
     url = f"/responses/{response.id}/sections/declaration"
-    login(client, colleague)
-    opened = client.get(url).get_data(as_text=True)
-    old_csrf = re.search(r'name="csrf_token" value="([^"]+)"', opened).group(1)
+    opened = opened_then_signed_in_again(client, url, opened_by=colleague, signed_in=user)
+    old_csrf = page_csrf_token(opened)
     assert f'name="opened_by" value="{colleague.id}"' in opened
-    client.post("/logout")
-    login(client, user)
 
     page = client.post(url, csrf=False, data=_multi([
         ("csrf_token", old_csrf), ("opened_by", str(colleague.id)), *ANSWERS]))

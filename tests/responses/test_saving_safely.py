@@ -9,17 +9,13 @@ from werkzeug.datastructures import MultiDict
 from survey.core.db import db
 from survey.responses import services
 from tests.conftest import login, page_text, response_of
-from tests.responses.helpers import complete, save, tokens_on_page
+from tests.responses.helpers import complete, page_csrf_token, save, tokens_on_page
 
 HOSTILE = 'Ministry of Justice <b onmouseover="alert(1)">& partners</b>'
 
 
 def section_url(response, key="general"):
     return f"/responses/{response.id}/sections/{key}"
-
-
-def page_csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_a_post_to_a_response_submitted_meanwhile_gives_the_typed_text_back(
