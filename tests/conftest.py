@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import email
+import email.policy
 import hashlib
 import os
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,6 +107,59 @@ class Client(FlaskClient):
         with self.session_transaction() as session:
             raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())  # noqa: S324
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@dataclasses.dataclass
+class Mail:
+    to: list[str]
+    subject: str
+    body: str
+
+
+class Inbox:
+    """What a real SMTP server on loopback received (aiosmtpd's handler)."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def mails(self) -> list[Mail]:
+        parsed = []
+        for envelope in self.envelopes:
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            body = message.get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
+            parsed.append(Mail(envelope.rcpt_tos, message["Subject"], body))
+        return parsed
+
+    def to(self, address: str) -> list[Mail]:
+        return [mail for mail in self.mails if address in mail.to]
+
+
+MAIL_BASE_URL = "https://kyoto.example.org"
+
+
+@pytest.fixture
+def mailbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """The app configured to send mail, with links to MAIL_BASE_URL, to a real SMTP server
+    on loopback; its inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL=MAIL_BASE_URL))
+    try:
+        yield inbox
+    finally:
+        controller.stop()
 
 
 @pytest.fixture(scope="session")

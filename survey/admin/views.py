@@ -69,6 +69,7 @@ from survey.questionnaires.services import dump_definition, export_definition
 from survey.reports.jobs import redis_connection
 from survey.reports.national import current_locale
 from survey.reports.pdf import PdfRenderError, RenderTimeout
+from survey.responses import notices
 from survey.responses import services as answering
 from survey.responses.forms import section_form
 from survey.responses.models import Response, ResponseStatus
@@ -910,8 +911,11 @@ def accept(response_id: int) -> Any:
     except DomainError as exc:
         flash(str(exc), "error")
     else:
+        db.session.commit()  # the State is told only what is so
+        told = notices.tell_state_of_review(response)
         flash(_("The response of %(state)s is accepted.", state=state_name(response.state)),
               "success")
+        _say_who_was_told(told)
     return redirect(url_for("admin.review", response_id=response.id))
 
 
@@ -931,9 +935,19 @@ def return_for_revision(response_id: int) -> Any:
             return _review_page(response, return_form=form), 422
         flash(str(exc), "error")
     else:
+        db.session.commit()
+        told = notices.tell_state_of_review(response)
         flash(_("The response has been returned to %(state)s with your comment.",
                 state=state_name(response.state)), "success")
+        _say_who_was_told(told)
     return redirect(url_for("admin.review", response_id=response.id))
+
+
+def _say_who_was_told(focal_points: int) -> None:
+    if focal_points:
+        flash(ngettext("The State's focal point has been told by mail.",
+                       "The State's %(num)d focal points have been told by mail.",
+                       focal_points), "success")
 
 
 @bp.route("/responses/<int:response_id>/deadline", methods=["POST"])

@@ -25,7 +25,7 @@ from survey.core.audit import record_event
 from survey.core.db import db, utcnow
 from survey.core.errors import DomainError
 from survey.core.labels import label
-from survey.core.mail import mail_configured, send_mail
+from survey.core.mail import mail_configured, send_mail, tell_each
 from survey.core.text import clean_name
 from survey.core.urls import external_url
 from survey.states.models import State
@@ -258,29 +258,27 @@ def invite_user(email: str, display_name: str, role: Role, state: State | None, 
 
 
 def _tell_the_secretariat(nominee: User, nominator: User) -> None:
-    """Mail each active administrator, in their language, that a nomination awaits their
-    check, where a mail server is configured. A failure is logged: the nomination stands,
-    listed on the Users page and the overview."""
-    if not mail_configured():
-        return
+    """Mail each active administrator that a nomination awaits their check. Without mail,
+    or if it fails, the nomination stands, listed on the Users page and the overview."""
     url = external_url("admin.user", user_id=nominee.id)
-    administrators = db.session.scalars(sa.select(User).where(
-        User.role == Role.ADMIN, User.is_active.is_(True)).order_by(User.id)).all()
-    for administrator in administrators:
-        with force_locale(administrator.locale or "en"):
-            state = state_name(nominee.state) if nominee.state else ""
-            subject = _("Nomination to check: %(name)s (%(state)s)",
-                        name=nominee.display_name, state=state)
-            body = _("%(focal_point)s, focal point, nominated %(name)s (%(email)s), "
-                     "%(role)s, to work on the self-assessment (State: %(state)s).\n\n"
-                     "Approve or decline the nomination here:\n%(url)s\n",
-                     focal_point=nominator.display_name, name=nominee.display_name,
-                     email=nominee.email, role=label(nominee.role), state=state, url=url)
-        try:
-            send_mail(administrator.email, subject, body)
-        except (smtplib.SMTPException, OSError):
-            log.exception("could not mail administrator %s about nomination %s",
-                          administrator.id, nominee.id)
+
+    def compose(_administrator: User) -> tuple[str, str]:
+        state = state_name(nominee.state) if nominee.state else ""
+        subject = _("Nomination to check: %(name)s (%(state)s)",
+                    name=nominee.display_name, state=state)
+        body = _("%(focal_point)s, focal point, nominated %(name)s (%(email)s), "
+                 "%(role)s, to work on the self-assessment (State: %(state)s).\n\n"
+                 "Approve or decline the nomination here:\n%(url)s\n",
+                 focal_point=nominator.display_name, name=nominee.display_name,
+                 email=nominee.email, role=label(nominee.role), state=state, url=url)
+        return subject, body
+
+    tell_each(active_administrators(), compose, about=f"nomination {nominee.id}")
+
+
+def active_administrators() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.ADMIN, User.is_active.is_(True)).order_by(User.id)))
 
 
 def approve_nomination(user: User, *, actor: User) -> DeliveredLink:

@@ -60,6 +60,11 @@ class Response(Base):
 
     __table_args__ = (sa.UniqueConstraint("cycle_id", "state_id"),)
 
+    @property
+    def deadline(self) -> date:
+        """The day by which this State is to submit: its own, if it was given a later one."""
+        return self.extended_until or self.cycle.closes_on
+
 
 class Answer(Base):
     """The answer to one question, by question key, so it outlives questionnaire versions."""

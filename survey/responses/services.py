@@ -237,6 +237,15 @@ def cycle_lock_reason(response: Response, today: date | None = None) -> str | No
     return None
 
 
+def days_to_deadline(response: Response, today: date | None = None) -> int | None:
+    """Days left until the State's deadline (negative once it has passed), while the State
+    may still work on its response; None once it has submitted or may not edit."""
+    today = today or date.today()
+    if lock_reason(response, today) is not None:
+        return None
+    return (response.deadline - today).days
+
+
 def may_edit(user: User, response: Response, section: SectionItem) -> bool:
     return lock_reason(response) is None and may_edit_when_open(user, response, section)
 

@@ -38,7 +38,7 @@ from survey.questionnaires.localized import localized
 from survey.questionnaires.outline import Outline, QuestionItem, SectionItem
 from survey.reports.jobs import prepare_report
 from survey.reports.national import current_locale
-from survey.responses import services, workbook
+from survey.responses import notices, services, workbook
 from survey.responses.forms import (
     SignOffForm,
     TeamInviteForm,
@@ -82,6 +82,7 @@ def overview(response_id: int) -> str:
         "responses/overview.html", response=response, outline=outline, progress=progress,
         missing=services.missing_required(outline, values),
         lock_reason=services.lock_reason(response),
+        days_left=services.days_to_deadline(response),
         recent=services.recent_changes(response),
         may_submit=current_user.role is Role.FOCAL_POINT,
         editable_keys=_editable_keys(response, outline),
@@ -411,6 +412,7 @@ def submit(response_id: int) -> str | HttpResponse:
             # from the submitted response, so it is committed first.
             db.session.commit()
             prepare_report(response, current_locale())
+            notices.tell_secretariat_of_submission(response)
             flash(_("The self-assessment has been submitted. Thank you."), "success")
             return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200

@@ -154,7 +154,7 @@ def _instructions_sheet(sheet: Worksheet, response: Response, outline: Outline,
         (_("Reporting cycle"), response.cycle.name),
         (_("Questionnaire version"), str(outline.version_number)),
         (_("Generated"), when(utcnow())),
-        (_("Deadline"), day(response.extended_until or response.cycle.closes_on)),
+        (_("Deadline"), day(response.deadline)),
         (_("Upload it at"), upload_url),
     ]
     for name, value in facts:

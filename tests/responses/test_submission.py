@@ -2,6 +2,7 @@
 accepted when complete, and locked afterwards until the secretariat returns it."""
 
 import re
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -169,3 +170,34 @@ def test_only_the_focal_point_submits(make_user):
         pass
     else:
         raise AssertionError("a contributor submitted")
+
+
+def test_the_dashboard_counts_the_days_to_the_deadline_until_the_state_submits(
+        client, make_user):
+    focal_point = make_user("focal_point", "KEN")
+    response = response_of("KEN")
+    login(client, focal_point)
+    today = date.today()
+    response.cycle.opens_on = today - timedelta(days=60)
+
+    def said_of(closes_on: date) -> str:
+        response.cycle.closes_on = closes_on
+        db.session.commit()
+        page = client.get(f"/responses/{response.id}").get_data(as_text=True)
+        deadline = re.search(r"<dt>Deadline</dt><dd>(.*?)</dd>", page, flags=re.S)[1]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", deadline)).strip()
+
+    in_twelve_days = today + timedelta(days=12)
+    assert said_of(in_twelve_days) == (
+        f"{in_twelve_days:%B} {in_twelve_days.day}, {in_twelve_days.year} 12 days left")
+    assert said_of(today + timedelta(days=1)).endswith(" 1 day left")
+    assert said_of(today).endswith(" Today is the last day")
+    # The cycle stays open until the secretariat closes it: a late State may still answer.
+    assert said_of(today - timedelta(days=3)).endswith(" 3 days past the deadline")
+
+    complete(response, focal_point)
+    services.submit(response, actor=focal_point)
+    db.session.commit()
+    assert said_of(today + timedelta(days=12)) == (
+        f"{in_twelve_days:%B} {in_twelve_days.day}, {in_twelve_days.year}"), \
+        "nothing left to count once submitted"
