@@ -132,7 +132,7 @@ class Inbox:
         for envelope in self.envelopes:
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             body = message.get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
-            parsed.append(Mail(envelope.rcpt_tos, message["Subject"], body))
+            parsed.append(Mail(envelope.rcpt_tos, str(message["Subject"]), body))
         return parsed
 
     def to(self, address: str) -> list[Mail]:

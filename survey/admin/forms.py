@@ -277,6 +277,13 @@ class CloseCycleForm(FlaskForm):
         validators=[DataRequired(_l("Tick the box to confirm that you close the cycle."))])
 
 
+class RemindForm(FlaskForm):
+    # A mail to every State still to finish: a box to tick first. Its label says how many
+    # States: set by the view.
+    confirm = BooleanField(
+        validators=[DataRequired(_l("Tick the box to confirm that you send the reminders."))])
+
+
 class CycleVersionForm(FlaskForm):
     version = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
     confirm = BooleanField(_l("Move the cycle to this version"),

@@ -35,7 +35,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug import Response as HttpResponse
 from werkzeug.routing import BuildError
 
-from survey.admin import forms
+from survey.admin import forms, reminders
 from survey.admin import services as admin_services
 from survey.admin.audit_values import event_values
 from survey.admin.progress import SORT_KEYS, cycle_progress, filter_and_sort, status_counts
@@ -47,6 +47,7 @@ from survey.core.audit_labels import action_label
 from survey.core.db import db
 from survey.core.errors import DomainError, render_error
 from survey.core.i18n import day, isolate
+from survey.core.mail import mail_configured
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports import jobs as export_jobs
@@ -593,7 +594,8 @@ def cycle(cycle_id: int) -> str:
     return _cycle_page(_cycle_or_404(cycle_id))
 
 
-def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None = None) -> str:
+def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None = None,
+                remind_form: forms.RemindForm | None = None) -> str:
     newer = [v for v in _published_versions()
              if v.questionnaire_id == cycle.questionnaire_version.questionnaire_id
              and v.id != cycle.questionnaire_version_id]
@@ -615,8 +617,44 @@ def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None =
     else:
         close_form.confirm.label.text = _(
             "I understand that closing locks editing for every State")
+    remind_form = remind_form or forms.RemindForm(formdata=None)
+    remind_form.confirm.label.text = ngettext(
+        "Mail a reminder to the focal points of the %(num)d State whose response is not yet "
+        "submitted",
+        "Mail a reminder to the focal points of the %(num)d States whose responses are not "
+        "yet submitted", locked)
     return render_template("admin/cycle.html", cycle=cycle, action_form=forms.ConfirmForm(),
-                           close_form=close_form, newer=newer, not_submitted=not_submitted)
+                           close_form=close_form, newer=newer, not_submitted=not_submitted,
+                           remind_form=remind_form, mail=mail_configured(),
+                           last_reminder=reminders.last_reminder(cycle))
+
+
+@bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])
+def remind(cycle_id: int) -> Any:
+    """Mail the focal points of every State still to finish, once the box is ticked."""
+    cycle = _cycle_or_404(cycle_id)
+    form = forms.RemindForm()
+    if not form.validate_on_submit():
+        return _cycle_page(cycle, remind_form=form), 422
+    try:
+        reminded = reminders.remind_states(cycle, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+    if reminded.mails:
+        flash(ngettext("%(num)d reminder has been mailed.", "%(num)d reminders have been mailed.",
+                       reminded.mails), "success")
+    if reminded.failed:
+        flash(ngettext("%(num)d reminder could not be sent: the mail server did not take it "
+                       "(the log says why).",
+                       "%(num)d reminders could not be sent: the mail server did not take them "
+                       "(the log says why).", reminded.failed), "error")
+    if reminded.without_focal_point:
+        flash(ngettext("%(num)d State still to finish has no active focal point to remind: "
+                       "the Users page invites one.",
+                       "%(num)d States still to finish have no active focal point to remind: "
+                       "the Users page invites them.", reminded.without_focal_point), "warning")
+    return redirect(url_for("admin.cycle", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])

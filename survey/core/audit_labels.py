@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "cycle.opened": _l("Reporting cycle opened"),
     "cycle.closed": _l("Reporting cycle closed"),
     "cycle.version_changed": _l("Reporting cycle moved to another questionnaire version"),
+    "cycle.reminded": _l("Reminders mailed to the States still to finish"),
     "questionnaire_version.imported": _l("Questionnaire imported"),
     "questionnaire_version.drafted": _l("Draft version made"),
     "questionnaire_version.discarded": _l("Draft version discarded"),

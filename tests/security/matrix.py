@@ -236,6 +236,8 @@ MATRIX: dict[str, Row] = {
     "admin.edit_cycle": Row(cycle_args, {"GET": admin_only(200), "POST": admin_only(422)}),
     "admin.cycle_status": Row(lambda w: {"cycle_id": w.response.cycle_id, "action": "open"},
                               {"POST": admin_only(302)}),
+    # Without the confirmation box ticked, the page again (422).
+    "admin.remind": Row(cycle_args, {"POST": admin_only(422)}),
     "admin.cycle_version": Row(cycle_args, {"GET": admin_only(200), "POST": admin_only(422)}),
     "admin.export_csv": Row(cycle_args, {"GET": admin_only(200)}, html=False),
     "admin.export_xlsx": Row(cycle_args, {"GET": admin_only(200)}, html=False),
