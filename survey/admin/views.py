@@ -617,7 +617,7 @@ def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None =
     else:
         close_form.confirm.label.text = _(
             "I understand that closing locks editing for every State")
-    remind_form = remind_form or forms.RemindForm(formdata=None)
+    remind_form = remind_form or forms.RemindForm(formdata=None, prefix=REMIND_PREFIX)
     remind_form.confirm.label.text = ngettext(
         "Mail a reminder to the focal points of the %(num)d State whose response is not yet "
         "submitted",
@@ -629,11 +629,15 @@ def _cycle_page(cycle: ReportingCycle, close_form: forms.CloseCycleForm | None =
                            last_reminder=reminders.last_reminder(cycle))
 
 
+# The cycle page's other form has a confirmation box too: ids and labels must not clash.
+REMIND_PREFIX = "remind"
+
+
 @bp.route("/cycles/<int:cycle_id>/remind", methods=["POST"])
 def remind(cycle_id: int) -> Any:
     """Mail the focal points of every State still to finish, once the box is ticked."""
     cycle = _cycle_or_404(cycle_id)
-    form = forms.RemindForm()
+    form = forms.RemindForm(prefix=REMIND_PREFIX)
     if not form.validate_on_submit():
         return _cycle_page(cycle, remind_form=form), 422
     try:

@@ -39,6 +39,9 @@ def test_the_focal_points_of_the_states_still_to_finish_are_reminded(
     db.session.commit()
 
     page = client.get(f"/admin/cycles/{cycle.id}")
+    html = page.get_data(as_text=True)
+    # Its box is not the one that closes the cycle: each label ticks its own box.
+    assert html.count('id="confirm"') == 1 and html.count('for="remind-confirm"') == 1
     assert "Mail a reminder to the focal points of the 192 States whose responses are not " \
         "yet submitted" in page_text(page)
     unticked = client.post(f"/admin/cycles/{cycle.id}/remind")
@@ -46,8 +49,8 @@ def test_the_focal_points_of_the_states_still_to_finish_are_reminded(
     assert "Tick the box to confirm that you send the reminders." in page_text(unticked)
     assert not mailbox.mails and not reminders_sent()
 
-    done = page_text(client.post(f"/admin/cycles/{cycle.id}/remind", data={"confirm": "y"},
-                                 follow_redirects=True))
+    done = page_text(client.post(f"/admin/cycles/{cycle.id}/remind",
+                                 data={"remind-confirm": "y"}, follow_redirects=True))
     told = {address for mail in mailbox.mails for address in mail.to}
     assert told == {kenya.email, french.email, peru.email}, \
         "active focal points of the States still to finish, and no one else"
@@ -72,7 +75,7 @@ def test_the_focal_points_of_the_states_still_to_finish_are_reminded(
     assert event.actor_id == admin.id and event.after == {"states": 3, "mails": 3}
     page = page_text(client.get(f"/admin/cycles/{cycle.id}"))
     assert f"Last sent {event.occurred_at:%B} " in page
-    assert "3 mails, to the focal points of 3 States." in page
+    assert "Mails sent: 3; States reached: 3." in page
 
 
 def test_without_a_mail_server_the_page_says_how_to_remind_and_nothing_is_sent(
@@ -82,7 +85,7 @@ def test_without_a_mail_server_the_page_says_how_to_remind_and_nothing_is_sent(
     assert "This site cannot send e-mail: remind the focal points by your usual channels." \
         in page
     assert "Send the reminders" not in page
-    refused = client.post(f"/admin/cycles/{cycle.id}/remind", data={"confirm": "y"},
+    refused = client.post(f"/admin/cycles/{cycle.id}/remind", data={"remind-confirm": "y"},
                           follow_redirects=True)
     assert "This site cannot send e-mail." in page_text(refused)
     assert not reminders_sent()
@@ -94,7 +97,7 @@ def test_no_reminders_once_the_cycle_is_closed_or_every_state_has_submitted(
     close_cycle(cycle, actor=admin)
     db.session.commit()
     assert "Reminders" not in page_text(client.get(f"/admin/cycles/{cycle.id}"))
-    refused = client.post(f"/admin/cycles/{cycle.id}/remind", data={"confirm": "y"},
+    refused = client.post(f"/admin/cycles/{cycle.id}/remind", data={"remind-confirm": "y"},
                           follow_redirects=True)
     assert "Reminders are sent only while the cycle is open." in page_text(refused)
     assert not mailbox.mails and not reminders_sent()
