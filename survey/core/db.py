@@ -160,6 +160,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() (and so ILIKE, which SQLAlchemy writes with it) folds only ASCII:
+    # a search for "élise" would miss "Élise", "ирина" miss "Ирина". PostgreSQL's folds
+    # every script; this one does too.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
