@@ -160,6 +160,51 @@ def create_user_command(email: str, display_name: str, role: str, state_code: st
                        "SURVEY_BASE_URL to the address people use.)")
 
 
+@main.command("remind")
+@click.option("--cycle", "slug", help="The cycle's short name (default: the current cycle).")
+@click.option("--due-in", "due_in", metavar="DAYS",
+              help="Only the States whose deadline is this many days away, e.g. 30,7,1: run "
+                   "it every day (cron) to remind each State on those days.")
+@with_appcontext
+def remind_command(slug: str | None, due_in: str | None) -> None:
+    """Mail the focal points of the States that have not yet submitted: the deadline, their
+    progress and the link to their dashboard (as the cycle page's "Send the reminders")."""
+    import sqlalchemy as sa
+
+    from survey.admin.reminders import remind_states
+    from survey.core.db import db
+    from survey.core.errors import DomainError
+    from survey.cycles.models import ReportingCycle
+    from survey.cycles.services import current_cycle
+
+    days = None
+    if due_in is not None:
+        try:
+            days = {int(part) for part in due_in.split(",") if part.strip()}
+        except ValueError:
+            raise click.BadParameter("a list of whole numbers of days, e.g. 30,7,1",
+                                     param_hint="--due-in") from None
+    cycle = (db.session.scalar(sa.select(ReportingCycle).where(ReportingCycle.slug == slug))
+             if slug else current_cycle())
+    if cycle is None:
+        raise click.ClickException(f"no reporting cycle {slug!r}" if slug
+                                   else "no current reporting cycle")
+    try:
+        reminded = remind_states(cycle, actor=None, due_in=days)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{cycle.name}: {reminded.mails} reminder(s) mailed to the focal points of "
+               f"{reminded.states} State(s).")
+    if reminded.failed:
+        click.echo(f"{reminded.failed} mail(s) could not be sent (see the log).", err=True)
+    if reminded.without_focal_point:
+        click.echo(f"{reminded.without_focal_point} State(s) to remind have no active focal "
+                   "point.", err=True)
+    if reminded.failed:
+        sys.exit(1)
+
+
 # --- database ---------------------------------------------------------------------------
 
 @main.group("db")

@@ -4,8 +4,9 @@ reporting deadline."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,26 +44,35 @@ class LastReminder:
     mails: int
 
 
-def states_to_remind(cycle: ReportingCycle) -> list[StateProgress]:
-    """The States of the cycle whose response is still theirs to finish."""
-    return [row for row in cycle_progress(cycle) if row.status in TO_FINISH]
+def states_to_remind(cycle: ReportingCycle, due_in: Collection[int] | None = None,
+                     today: date | None = None) -> list[StateProgress]:
+    """The States of the cycle whose response is still theirs to finish; with ``due_in``,
+    only those whose own deadline is that many days after ``today``."""
+    today = today or date.today()
+    return [row for row in cycle_progress(cycle) if row.status in TO_FINISH and (
+        due_in is None or ((row.extended_until or cycle.closes_on) - today).days in due_in)]
 
 
-def remind_states(cycle: ReportingCycle, *, actor: User) -> Reminded:
+def remind_states(cycle: ReportingCycle, *, actor: User | None,
+                  due_in: Collection[int] | None = None, today: date | None = None) -> Reminded:
     """Mail each active focal point of each State still to finish, in their language: the
     State's deadline, its required questions answered, and the link to its dashboard. Audited
     (who, when, how many).
 
+    :param actor: the administrator who sends them; None for a scheduled job
+        (``survey remind``)
+    :param due_in: only the States whose deadline is this many days away (see
+        :func:`states_to_remind`)
     :raises DomainError: the cycle is not open, no mail server is configured, or the actor
         is not the secretariat
     """
-    if not actor.is_admin:
+    if actor is not None and not actor.is_admin:
         raise DomainError(_("Only the secretariat sends reminders."))
     if cycle.status is not CycleStatus.OPEN:
         raise DomainError(_("Reminders are sent only while the cycle is open."))
     if not mail_configured():
         raise DomainError(_("This site cannot send e-mail."))
-    to_finish = {row.state_id: row for row in states_to_remind(cycle)}
+    to_finish = {row.state_id: row for row in states_to_remind(cycle, due_in, today)}
     focal_points = db.session.scalars(sa.select(User).where(
         User.state_id.in_(to_finish), User.role == Role.FOCAL_POINT,
         User.is_active.is_(True)).order_by(User.state_id, User.id)).all()
@@ -87,8 +97,10 @@ def remind_states(cycle: ReportingCycle, *, actor: User) -> Reminded:
 
     mails = tell_each(focal_points, compose, about=f"a reminder of cycle {cycle.id}")
     reached = len({user.state_id for user in focal_points})
-    record_event(REMINDED, "cycle", cycle.id, actor=actor,
-                 after={"states": reached, "mails": mails})
+    after = {"states": reached, "mails": mails}
+    if due_in is not None:
+        after["due_in_days"] = sorted(due_in)
+    record_event(REMINDED, "cycle", cycle.id, actor=actor, after=after)
     return Reminded(states=reached, mails=mails, failed=len(focal_points) - mails,
                     without_focal_point=len(to_finish) - reached)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 
 from survey.admin.progress import cycle_progress
@@ -10,7 +12,7 @@ from survey.core.db import db
 from survey.cycles.services import close_cycle, current_cycle
 from survey.responses.models import ResponseStatus
 from survey.responses.services import return_response, submit
-from tests.conftest import MAIL_BASE_URL, page_text, response_of
+from tests.conftest import MAIL_BASE_URL, login, page_text, response_of
 from tests.responses.helpers import complete, save
 
 
@@ -102,3 +104,42 @@ def test_no_reminders_once_the_cycle_is_closed_or_every_state_has_submitted(
     assert "Reminders are sent only while the cycle is open." in page_text(refused)
     assert not mailbox.mails and not reminders_sent()
     assert response_of("KEN").status is ResponseStatus.NOT_STARTED
+
+
+def test_a_daily_job_reminds_the_states_whose_own_deadline_is_so_many_days_away(
+        app, client, make_user, mailbox):
+    from survey.cli import main
+
+    cycle = current_cycle()
+    today = date.today()
+    cycle.opens_on, cycle.closes_on = today - timedelta(days=60), today + timedelta(days=7)
+    kenya = make_user("focal_point", "KEN")
+    peru = make_user("focal_point", "PER")
+    chile = make_user("focal_point", "CHL")
+    response_of("CHL").extended_until = today + timedelta(days=30)  # a deadline of its own
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    month = runner.invoke(main, ["remind", "--due-in", "30,1"])
+    assert month.exit_code == 0, month.output
+    assert [mail.to for mail in mailbox.mails] == [[chile.email]]
+    assert f"{cycle.name}: 1 reminder(s) mailed to the focal points of 1 State(s)." \
+        in month.output
+    week = runner.invoke(main, ["remind", "--due-in", "7"])
+    assert week.exit_code == 0, week.output
+    assert {address for mail in mailbox.mails[1:] for address in mail.to} == {
+        kenya.email, peru.email}
+    # Every other State is due in 7 days too, with no one to remind.
+    assert "190 State(s) to remind have no active focal point." in week.output
+    event = reminders_sent()[-1]
+    assert event.actor_id is None and event.after["due_in_days"] == [7]
+    login(client, make_user("admin"))
+    page = page_text(client.get(f"/admin/cycles/{cycle.id}"))
+    assert "by a scheduled job (survey remind). Mails sent: 2; States reached: 2." in page
+
+    nothing_due = runner.invoke(main, ["remind", "--due-in", "3"])
+    assert nothing_due.exit_code == 0 and len(mailbox.mails) == 3
+    bad = runner.invoke(main, ["remind", "--due-in", "soon"])
+    assert bad.exit_code == 2 and "whole numbers of days" in bad.output
+    unknown = runner.invoke(main, ["remind", "--cycle", "1999"])
+    assert unknown.exit_code == 1 and "no reporting cycle '1999'" in unknown.output
