@@ -88,6 +88,9 @@ class OverviewFilterForm(SearchForm):
     cycle = SelectField(_l("Reporting cycle"), coerce=int, validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     group = SelectField(_l("Regional group"), validators=[Optional()])
+    focal_point = SelectField(_l("Focal point"), choices=options([
+        ("", _l("With or without")), ("with", _l("With an active focal point")),
+        ("without", _l("Without an active focal point"))]), validators=[Optional()])
     sort = SelectField(_l("Sort by"), default="name", choices=options([
         ("name", _l("State")), ("code", _l("Code")), ("group", _l("Regional group")),
         ("status", _l("Status")), ("progress", _l("Progress")),

@@ -145,11 +145,16 @@ def status_counts(rows: Iterable[StateProgress]) -> list[tuple[ResponseStatus, i
 
 
 def filter_and_sort(rows: Sequence[StateProgress], *, status: ResponseStatus | None = None,
-                    group: RegionalGroup | None = None, sort: str = "name",
-                    descending: bool = False) -> list[StateProgress]:
-    """The rows matching the filters, sorted (ties by name in the interface language)."""
+                    group: RegionalGroup | None = None, with_focal_point: bool | None = None,
+                    sort: str = "name", descending: bool = False) -> list[StateProgress]:
+    """The rows matching the filters, sorted (ties by name in the interface language).
+
+    :param with_focal_point: only the States with an active focal point (True), only those
+        without one (False), or both (None)
+    """
     chosen = [r for r in rows if (status is None or r.status is status)
-              and (group is None or r.regional_group is group)]
+              and (group is None or r.regional_group is group)
+              and (with_focal_point is None or bool(r.focal_points) is with_focal_point)]
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     names = {r.code: alphabetical_key(state_name(r)) for r in chosen}  # as the page shows them
     keys = {

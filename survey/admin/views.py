@@ -136,8 +136,11 @@ def overview() -> str:
     status = ResponseStatus(form.status.data) if valid and form.status.data else None
     sort = form.sort.data if valid and form.sort.data in SORT_KEYS else "name"
     descending = valid and form.order.data == "desc"
+    with_focal_point = ({"with": True, "without": False}.get(form.focal_point.data)
+                        if valid else None)
     in_group = filter_and_sort(rows, group=group)
-    shown = filter_and_sort(in_group, status=status, sort=sort, descending=descending)
+    shown = filter_and_sort(in_group, status=status, with_focal_point=with_focal_point,
+                            sort=sort, descending=descending)
     nominations = db.session.scalar(sa.select(sa.func.count()).where(
         User.nomination_pending.is_(True)))
     return render_template(
@@ -146,7 +149,7 @@ def overview() -> str:
         nominations=nominations,
         sort_url=lambda key: url_for(
             "admin.overview", cycle=cycle.id, status=form.status.data or None,
-            group=form.group.data or None, sort=key,
+            group=form.group.data or None, focal_point=form.focal_point.data or None, sort=key,
             order="desc" if key == sort and not descending else "asc"))
 
 
@@ -655,9 +658,11 @@ def remind(cycle_id: int) -> Any:
                        "(the log says why).", reminded.failed), "error")
     if reminded.without_focal_point:
         flash(ngettext("%(num)d State still to finish has no active focal point to remind: "
-                       "the Users page invites one.",
+                       "the overview shows it among the States without one, with a link to "
+                       "invite one.",
                        "%(num)d States still to finish have no active focal point to remind: "
-                       "the Users page invites them.", reminded.without_focal_point), "warning")
+                       "the overview shows them among the States without one, each with a "
+                       "link to invite one.", reminded.without_focal_point), "warning")
     return redirect(url_for("admin.cycle", cycle_id=cycle.id))
 
 

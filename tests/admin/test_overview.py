@@ -87,6 +87,29 @@ def test_the_overview_page_filters_sorts_and_charts(client, admin, make_user):
     assert bad.status_code == 200 and "193 States shown" in page_text(bad)
 
 
+def test_the_overview_shows_the_states_with_or_without_an_active_focal_point(
+        client, admin, make_user):
+    make_user("focal_point", "JPN", name="Aiko Tanaka")
+    make_user("contributor", "KEN")  # not a focal point
+    departed = make_user("focal_point", "FRA")
+    departed.is_active = False
+    db.session.commit()
+
+    with_one = page_text(client.get("/admin/?focal_point=with"))
+    assert "1 State shown of 193" in with_one and "Aiko Tanaka" in with_one
+    without = client.get("/admin/?focal_point=without&group=african")
+    text = page_text(without)
+    assert "Kenya" in text and "Japan" not in text
+    assert re.search(r"\d+ States shown of 193", text)
+    # Each with its invitation a click away; sorting keeps the filter.
+    html = without.get_data(as_text=True)
+    assert 'href="/admin/users/invite?state=KEN"' in html
+    assert "focal_point=without" in re.search(r'<th scope="col"[^>]*>\s*<a href="([^"]+)"',
+                                              html).group(1)
+    everyone = page_text(client.get("/admin/?focal_point=without"))
+    assert "192 States shown of 193" in everyone and "France" in everyone
+
+
 def test_the_overview_takes_a_constant_number_of_queries(app, client, admin, make_user):
     client.get("/admin/")  # the questionnaire's outline is read once per process
     with counting_statements(app) as before:
