@@ -20,10 +20,12 @@ from survey.core.i18n import day
 from survey.core.mail import mail_configured, tell_each
 from survey.core.urls import external_url
 from survey.cycles.models import CycleStatus, ReportingCycle
-from survey.responses.models import ResponseStatus
+from survey.responses.models import Response, ResponseStatus
+from survey.responses.services import cycle_lock_reason
 from survey.states.services import state_name
 
 REMINDED = "cycle.reminded"
+STATE_REMINDED = "response.reminded"
 # The statuses of a response that is still the State's to finish.
 TO_FINISH = (ResponseStatus.NOT_STARTED, ResponseStatus.IN_PROGRESS, ResponseStatus.RETURNED)
 
@@ -66,13 +68,48 @@ def remind_states(cycle: ReportingCycle, *, actor: User | None,
     :raises DomainError: the cycle is not open, no mail server is configured, or the actor
         is not the secretariat
     """
-    if actor is not None and not actor.is_admin:
-        raise DomainError(_("Only the secretariat sends reminders."))
+    _check_may_remind(actor)
     if cycle.status is not CycleStatus.OPEN:
         raise DomainError(_("Reminders are sent only while the cycle is open."))
+    reminded = _mail_reminders(cycle, states_to_remind(cycle, due_in, today))
+    after = {"states": reminded.states, "mails": reminded.mails}
+    if due_in is not None:
+        after["due_in_days"] = sorted(due_in)
+    record_event(REMINDED, "cycle", cycle.id, actor=actor, after=after)
+    return reminded
+
+
+def remind_state(response: Response, *, actor: User) -> Reminded:
+    """The same reminder, to one State's focal points (from its review page); audited on its
+    response, whose history shows it.
+
+    :raises DomainError: the State has submitted, cannot edit now, no mail server is
+        configured, or the actor is not the secretariat
+    """
+    _check_may_remind(actor)
+    if response.status not in TO_FINISH:
+        raise DomainError(_("The State has submitted its response: there is nothing to "
+                            "remind it of."))
+    reason = cycle_lock_reason(response)
+    if reason is not None:
+        raise DomainError(reason)
+    row = next(row for row in cycle_progress(response.cycle) if row.response_id == response.id)
+    reminded = _mail_reminders(response.cycle, [row])
+    record_event(STATE_REMINDED, "response", response.id, actor=actor,
+                 state_id=response.state_id, after={"mails": reminded.mails})
+    return reminded
+
+
+def _check_may_remind(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise DomainError(_("Only the secretariat sends reminders."))
     if not mail_configured():
         raise DomainError(_("This site cannot send e-mail."))
-    to_finish = {row.state_id: row for row in states_to_remind(cycle, due_in, today)}
+
+
+def _mail_reminders(cycle: ReportingCycle, rows: list[StateProgress]) -> Reminded:
+    """Mail the reminder to the active focal points of these States."""
+    to_finish = {row.state_id: row for row in rows}
     focal_points = db.session.scalars(sa.select(User).where(
         User.state_id.in_(to_finish), User.role == Role.FOCAL_POINT,
         User.is_active.is_(True)).order_by(User.state_id, User.id)).all()
@@ -97,10 +134,6 @@ def remind_states(cycle: ReportingCycle, *, actor: User | None,
 
     mails = tell_each(focal_points, compose, about=f"a reminder of cycle {cycle.id}")
     reached = len({user.state_id for user in focal_points})
-    after = {"states": reached, "mails": mails}
-    if due_in is not None:
-        after["due_in_days"] = sorted(due_in)
-    record_event(REMINDED, "cycle", cycle.id, actor=actor, after=after)
     return Reminded(states=reached, mails=mails, failed=len(focal_points) - mails,
                     without_focal_point=len(to_finish) - reached)
 

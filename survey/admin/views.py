@@ -647,7 +647,12 @@ def remind(cycle_id: int) -> Any:
         reminded = reminders.remind_states(cycle, actor=current_user)
     except DomainError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+    else:
+        _say_how_reminders_went(reminded)
+    return redirect(url_for("admin.cycle", cycle_id=cycle.id))
+
+
+def _say_how_reminders_went(reminded: reminders.Reminded) -> None:
     if reminded.mails:
         flash(ngettext("%(num)d reminder has been mailed.", "%(num)d reminders have been mailed.",
                        reminded.mails), "success")
@@ -663,7 +668,6 @@ def remind(cycle_id: int) -> Any:
                        "%(num)d States still to finish have no active focal point to remind: "
                        "the overview shows them among the States without one, each with a "
                        "link to invite one.", reminded.without_focal_point), "warning")
-    return redirect(url_for("admin.cycle", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -932,6 +936,13 @@ def _review_page(response: Response, *, accept_form: forms.AcceptForm | None = N
         cycle_lock_reason=answering.cycle_lock_reason(response),
         accept_form=accept_form or forms.AcceptForm(),
         return_form=return_form or forms.ReturnForm(),
+        # A reminder, while the State has its response to finish and may still edit it.
+        may_remind=(response.status in reminders.TO_FINISH
+                    and answering.cycle_lock_reason(response) is None),
+        mail=mail_configured(), action_form=forms.ConfirmForm(),
+        focal_points=db.session.scalar(sa.select(sa.func.count()).where(
+            User.state_id == response.state_id, User.role == Role.FOCAL_POINT,
+            User.is_active.is_(True))),
         deadline_form=deadline_form or forms.DeadlineForm(
             extended_until=response.extended_until),
         history=db.session.scalars(
@@ -995,6 +1006,21 @@ def _say_who_was_told(focal_points: int) -> None:
         flash(ngettext("The State's focal point has been told by mail.",
                        "The State's %(num)d focal points have been told by mail.",
                        focal_points), "success")
+
+
+@bp.route("/responses/<int:response_id>/remind", methods=["POST"])
+def remind_state(response_id: int) -> Any:
+    """Mail one State's focal points a reminder (from its review page)."""
+    response = _response_or_404(response_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        reminded = reminders.remind_state(response, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+    else:
+        _say_how_reminders_went(reminded)
+    return redirect(url_for("admin.review", response_id=response.id))
 
 
 @bp.route("/responses/<int:response_id>/deadline", methods=["POST"])

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "response.deadline_extended": _l("Deadline for the State changed"),
     "response.answers_flagged": _l("Answers flagged for review after a questionnaire change"),
     "response.workbook_uploaded": _l("Answers uploaded from a workbook"),
+    "response.reminded": _l("Reminder mailed to the State's focal points"),
     "cycle.created": _l("Reporting cycle created"),
     "cycle.updated": _l("Reporting cycle's name or dates changed"),
     "cycle.opened": _l("Reporting cycle opened"),

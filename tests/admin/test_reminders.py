@@ -143,3 +143,36 @@ def test_a_daily_job_reminds_the_states_whose_own_deadline_is_so_many_days_away(
     assert bad.exit_code == 2 and "whole numbers of days" in bad.output
     unknown = runner.invoke(main, ["remind", "--cycle", "1999"])
     assert unknown.exit_code == 1 and "no reporting cycle '1999'" in unknown.output
+
+
+def test_one_state_is_reminded_from_its_review_page(client, admin, make_user, mailbox):
+    response = response_of("KEN")
+    review = f"/admin/responses/{response.id}"
+    page = page_text(client.get(review))
+    assert "The State has no active focal point to remind. Invite one" in page
+    assert "Mail a reminder to this State" not in page
+
+    kenya = make_user("focal_point", "KEN", email="focal@ken.example")
+    make_user("focal_point", "UGA")  # another State, not reminded
+    assert "Mail a reminder to this State" in page_text(client.get(review))
+    done = page_text(client.post(f"{review}/remind", follow_redirects=True))
+    assert "1 reminder has been mailed." in done
+    assert [mail.to for mail in mailbox.mails] == [[kenya.email]]
+    assert mailbox.mails[0].subject.startswith("Reminder: the self-assessment of Kenya is due")
+    # In the response's history, on the review page and on the State's own dashboard.
+    assert "Reminder mailed to the State's focal points" in done
+    dashboard = page_text(client.get(f"/responses/{response.id}"))
+    assert "Reminder mailed to the State's focal points" in dashboard
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "response.reminded")).one()
+    assert event.state_id == response.state_id and event.after == {"mails": 1}
+
+    japan = make_user("focal_point", "JPN")
+    complete(response_of("JPN"), japan)
+    submit(response_of("JPN"), actor=japan)
+    db.session.commit()
+    submitted = f"/admin/responses/{response_of('JPN').id}"
+    assert "Mail a reminder to this State" not in page_text(client.get(submitted))
+    refused = client.post(f"{submitted}/remind", follow_redirects=True)
+    assert "there is nothing to remind it of" in page_text(refused)
+    assert len(mailbox.mails) == 1

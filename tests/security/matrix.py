@@ -256,6 +256,8 @@ MATRIX: dict[str, Row] = {
     "admin.accept": Row(response_args, {"POST": admin_only(422)}),
     "admin.return_for_revision": Row(response_args, {"POST": admin_only(422)}),
     "admin.extend_deadline": Row(response_args, {"POST": admin_only(302)}),
+    # Without a mail server: refused with a message on the review page.
+    "admin.remind_state": Row(response_args, {"POST": admin_only(302)}),
 
     # States and users, the audit trail.
     "admin.states": Row(nothing, {"GET": admin_only(200)}),
