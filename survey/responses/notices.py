@@ -1,9 +1,9 @@
 """Mail that tells people where a response stands, where a mail server is configured.
 
-The secretariat learns that a State has submitted; the State's focal points learn that
-the secretariat returned or accepted their response, and with what comment. Each mail is
-sent once the change is committed, in the recipient's own language; without mail, the
-same news waits on the overview pages.
+The secretariat learns that a State has submitted, and so does the rest of the State's team;
+the State's focal points learn that the secretariat returned or accepted their response, and
+with what comment. Each mail is sent once the change is committed, in the recipient's own
+language; without mail, the same news waits on the overview pages.
 """
 
 from __future__ import annotations
@@ -29,10 +29,7 @@ def tell_secretariat_of_submission(response: Response) -> int:
         state, cycle = state_name(response.state), response.cycle.name
         subject = _("Submitted: the self-assessment of %(state)s (%(cycle)s)",
                     state=state, cycle=cycle)
-        body = _("%(name)s, national focal point, submitted the self-assessment of %(state)s "
-                 "for the reporting cycle %(cycle)s on %(when)s.",
-                 name=response.submitted_by.display_name if response.submitted_by else "",
-                 state=state, cycle=cycle, when=when(response.submitted_at))
+        body = _submission_said(response)
         if response.authorised_by_name:
             body += "\n" + _("Authorised for the Government by %(name)s, %(title)s.",
                              name=response.authorised_by_name,
@@ -42,6 +39,35 @@ def tell_secretariat_of_submission(response: Response) -> int:
         return subject, body
 
     return tell_each(active_administrators(), compose, about=f"submission of {response.id}")
+
+
+def tell_team_of_submission(response: Response) -> int:
+    """Mail the rest of the State's team (its other active accounts) that the response has
+    been submitted and is locked; how many were sent."""
+    url = external_url("reports.download", response_id=response.id)
+
+    def compose(_member: User) -> tuple[str, str]:
+        state, cycle = state_name(response.state), response.cycle.name
+        subject = _("Submitted: the self-assessment of %(state)s (%(cycle)s)",
+                    state=state, cycle=cycle)
+        body = _submission_said(response)
+        body += "\n" + _("It can no longer be edited, unless the secretariat returns it for "
+                         "revision.")
+        body += "\n\n" + _("Download the national report here:") + f"\n{url}\n"
+        return subject, body
+
+    team = db.session.scalars(sa.select(User).where(
+        User.state_id == response.state_id, User.is_active.is_(True),
+        User.id != response.submitted_by_id).order_by(User.id))
+    return tell_each(team, compose, about=f"submission of {response.id}")
+
+
+def _submission_said(response: Response) -> str:
+    return _("%(name)s, national focal point, submitted the self-assessment of %(state)s for "
+             "the reporting cycle %(cycle)s on %(when)s.",
+             name=response.submitted_by.display_name if response.submitted_by else "",
+             state=state_name(response.state), cycle=response.cycle.name,
+             when=when(response.submitted_at))
 
 
 def tell_state_of_review(response: Response) -> int:

@@ -413,6 +413,7 @@ def submit(response_id: int) -> str | HttpResponse:
             db.session.commit()
             prepare_report(response, current_locale())
             notices.tell_secretariat_of_submission(response)
+            notices.tell_team_of_submission(response)
             flash(_("The self-assessment has been submitted. Thank you."), "success")
             return redirect(url_for("responses.overview", response_id=response.id))
     status = 422 if request.method == "POST" else 200

@@ -22,13 +22,19 @@ def submitted(code: str, make_user):
     return response
 
 
-def test_the_secretariat_is_mailed_when_a_state_submits(client, make_user, mailbox):
+def test_the_secretariat_and_the_rest_of_the_team_are_mailed_when_a_state_submits(
+        client, make_user, mailbox):
     english = make_user("admin", email="officer@un.example.org")
     french = make_user("admin", email="agent@un.example.org")
     french.locale = "fr"
     retired = make_user("admin", email="retired@un.example.org")
     retired.is_active = False
     focal_point = make_user("focal_point", "JPN", name="Grace Focal")
+    writer = make_user("contributor", "JPN", email="writer@jpn.example")
+    reader = make_user("observer", "JPN", email="reader@jpn.example")
+    gone = make_user("contributor", "JPN", email="gone@jpn.example")
+    gone.is_active = False
+    elsewhere = make_user("focal_point", "KOR", email="focal@kor.example")
     response = response_of("JPN")
     complete(response, focal_point)
     db.session.commit()
@@ -50,6 +56,15 @@ def test_the_secretariat_is_mailed_when_a_state_submits(client, make_user, mailb
     assert f"{MAIL_BASE_URL}/admin/responses/{response.id}\n" in mail.body
     [in_french] = mailbox.to(french.email)
     assert in_french.subject == f"Auto-évaluation soumise : Japon ({cycle})"
+
+    # The rest of the State's team learns that it is done and locked.
+    assert not mailbox.to(gone.email) and not mailbox.to(elsewhere.email)
+    for member in (writer, reader):
+        [mail] = mailbox.to(member.email)
+        assert mail.subject == f"Submitted: the self-assessment of Japan ({cycle})"
+        assert "It can no longer be edited, unless the secretariat returns it" in mail.body
+        assert f"{MAIL_BASE_URL}/responses/{response.id}/report.pdf\n" in mail.body
+        assert "/admin/" not in mail.body, "no link to the secretariat's pages"
 
 
 def test_the_focal_points_are_told_that_the_response_was_returned_and_why(
