@@ -391,7 +391,8 @@ def restore_command(file) -> None:
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Render reports and make exports queued by the web servers (needs SURVEY_REDIS_URL)."""
+    """Send mail, render reports and make exports queued by the web servers (needs
+    SURVEY_REDIS_URL)."""
     from redis.exceptions import RedisError
 
     from survey.reports.jobs import WORKER_QUEUES, run_worker
@@ -402,7 +403,8 @@ def worker_command(burst: bool) -> None:
             "SURVEY_REDIS_URL is not set: without Redis, reports render in the web process")
     with app.app_context():
         queues = ", ".join(f"“{name}”" for name in WORKER_QUEUES)
-        click.echo(f"Rendering reports and exports from the queues {queues} (Ctrl+C to stop).")
+        click.echo(f"Sending mail, rendering reports and making exports from the queues "
+                   f"{queues} (Ctrl+C to stop).")
         try:
             run_worker(app, burst=burst)
         except RedisError as exc:

@@ -325,6 +325,6 @@ def redis_app(app, monkeypatch):
     finally:
         connection.flushdb()
         connection.close()
-        cached = app.extensions.pop("survey.reports.redis", None)
+        cached = app.extensions.pop("survey.redis", None)
         if cached is not None:
             cached[1].close()

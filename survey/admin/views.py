@@ -48,6 +48,7 @@ from survey.core.db import db
 from survey.core.errors import DomainError, render_error
 from survey.core.i18n import day, isolate
 from survey.core.mail import mail_configured
+from survey.core.queues import redis_connection
 from survey.cycles import services as cycles
 from survey.cycles.models import ReportingCycle
 from survey.exports import jobs as export_jobs
@@ -67,7 +68,6 @@ from survey.questionnaires.models import (
 )
 from survey.questionnaires.outline import outline_of
 from survey.questionnaires.services import dump_definition, export_definition
-from survey.reports.jobs import redis_connection
 from survey.reports.national import current_locale
 from survey.reports.pdf import PdfRenderError, RenderTimeout
 from survey.responses import notices

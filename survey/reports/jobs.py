@@ -29,15 +29,18 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from survey.core.db import db
+from survey.core.mail import MAIL_QUEUE
+from survey.core.queues import redis_connection
 from survey.reports.national import has_cached_report, report_for_download, template_version
 from survey.responses.models import Response
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "reports"
-# The queues ``survey worker`` takes jobs from, most urgent first: a State waiting for its
-# report goes before the secretariat's exports of a whole cycle (survey.exports.jobs).
-WORKER_QUEUES = (QUEUE_NAME, "exports")
+# The queues ``survey worker`` takes jobs from, most urgent first: mail (quick, and people
+# wait for it: survey.core.mail), then a State waiting for its report, then the
+# secretariat's exports of a whole cycle (survey.exports.jobs).
+WORKER_QUEUES = (MAIL_QUEUE, QUEUE_NAME, "exports")
 RESULT_TTL = 600  # seconds a finished job is remembered (the PDF itself is in the DB)
 FAILURE_TTL = 3600  # seconds a failed job is remembered, so the page can say why
 
@@ -52,19 +55,6 @@ class ReportState:
 
     def as_json(self) -> dict[str, Any]:
         return {"status": self.status, "message": self.message, "reference": self.reference}
-
-
-def redis_connection(app: Flask | None = None) -> Redis | None:
-    """The app's Redis connection, or None when reports render in the request."""
-    app = app or current_app._get_current_object()
-    url = app.config["SURVEY"].REDIS_URL
-    if not url:
-        return None
-    cached = app.extensions.get("survey.reports.redis")
-    if cached is None or cached[0] != url:
-        cached = (url, Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30))
-        app.extensions["survey.reports.redis"] = cached
-    return cached[1]
 
 
 def report_queue(connection: Redis) -> Queue:
@@ -234,8 +224,8 @@ class ReportWorker(Worker):
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
-    """Process the ``reports`` and ``exports`` queues (:data:`WORKER_QUEUES`) until stopped
-    (or until empty, with ``burst``).
+    """Process the ``mail``, ``reports`` and ``exports`` queues (:data:`WORKER_QUEUES`) until
+    stopped (or until empty, with ``burst``).
 
     :raises RedisError: Redis cannot be reached
     """

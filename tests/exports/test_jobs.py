@@ -12,6 +12,7 @@ import redis
 from pypdf import PdfReader
 from rq import SimpleWorker
 
+from survey.core.mail import MAIL_QUEUE
 from survey.cycles.services import current_cycle
 from survey.exports import jobs
 from survey.reports import jobs as report_jobs
@@ -56,8 +57,8 @@ def progress_of(reply, cycle_id: int, kind: str) -> str:
     return location
 
 
-def test_the_worker_takes_exports_after_reports(app, monkeypatch):
-    """``survey worker`` listens to the export queue too (reports first)."""
+def test_the_worker_takes_mail_then_reports_then_exports(app, monkeypatch):
+    """``survey worker`` listens to the mail and export queues too, most urgent first."""
     connection = redis_or_skip()
     connection.close()
     settings = dataclasses.replace(app.config["SURVEY"], REDIS_URL=TEST_REDIS_URL)
@@ -68,10 +69,11 @@ def test_the_worker_takes_exports_after_reports(app, monkeypatch):
     try:
         report_jobs.run_worker(app, burst=True)
     finally:
-        cached = app.extensions.pop("survey.reports.redis", None)
+        cached = app.extensions.pop("survey.redis", None)
         if cached is not None:
             cached[1].close()
-    assert listened == [report_jobs.QUEUE_NAME, jobs.QUEUE_NAME] == ["reports", "exports"]
+    assert listened == [MAIL_QUEUE, report_jobs.QUEUE_NAME, jobs.QUEUE_NAME] == [
+        "mail", "reports", "exports"]
 
 
 def test_the_workbook_is_queued_made_by_the_worker_then_offered(client, admin, make_user,

@@ -130,3 +130,49 @@ def test_a_mail_server_that_fails_does_not_undo_the_review(
     db.session.refresh(response)
     assert response.status is ResponseStatus.RETURNED
     assert f"about review of {response.id}" in caplog.text
+
+
+def test_where_redis_is_configured_a_worker_sends_the_mail(
+        client, make_user, app, monkeypatch, mailbox, redis_app):
+    from rq import Queue, SimpleWorker
+    from rq.registry import FailedJobRegistry
+
+    from survey.core.mail import MAIL_QUEUE
+
+    response = submitted("KEN", make_user)
+    login(client, make_user("admin"))
+    done = client.post(f"/admin/responses/{response.id}/return",
+                       data={"comment": "Paragraph 22."}, follow_redirects=True)
+    assert "The State's focal point has been told by mail." in page_text(done)
+    queue = Queue(MAIL_QUEUE, connection=redis_app)
+    assert not mailbox.mails and queue.count == 1, "the page does not wait on the mail server"
+
+    SimpleWorker([queue], connection=redis_app).work(burst=True, with_scheduler=False)
+    [mail] = mailbox.mails
+    assert mail.to == [response.submitted_by.email]
+    assert mail.subject.startswith("Returned for revision: the self-assessment of Kenya")
+
+    # A mail server that takes nothing: the job fails, and stays to be looked into.
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], SMTP_PORT=9))
+    client.post(f"/admin/responses/{submitted('UGA', make_user).id}/accept",
+                data={"confirm": "y"})
+    SimpleWorker([queue], connection=redis_app).work(burst=True, with_scheduler=False)
+    assert len(mailbox.mails) == 1
+    assert FailedJobRegistry(queue=queue).count == 1
+
+
+def test_when_redis_cannot_be_reached_the_mail_is_sent_at_once(
+        client, make_user, app, monkeypatch, mailbox, caplog):
+    monkeypatch.setitem(app.config, "SURVEY", dataclasses.replace(
+        app.config["SURVEY"], REDIS_URL="redis://127.0.0.1:1/0"))
+    app.extensions.pop("survey.redis", None)
+    response = submitted("KEN", make_user)
+    login(client, make_user("admin"))
+    with caplog.at_level(logging.ERROR, logger="survey.core.mail"):
+        done = client.post(f"/admin/responses/{response.id}/accept", data={"confirm": "y"},
+                           follow_redirects=True)
+    app.extensions.pop("survey.redis", None)
+    assert "The State's focal point has been told by mail." in page_text(done)
+    assert [mail.to for mail in mailbox.mails] == [[response.submitted_by.email]]
+    assert "cannot reach Redis; sending now" in caplog.text
