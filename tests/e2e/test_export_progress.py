@@ -90,7 +90,7 @@ def test_the_workbook_made_by_the_worker_is_offered_on_its_progress_page(
         finally:
             stop_worker(worker)
         assert "Job OK (export-" in worker_log.read_text(), worker_log.read_text()
-        assert "Listening on reports, exports" in worker_log.read_text()
+        assert "Listening on mail, reports, exports" in worker_log.read_text()
         expect(link).to_be_visible()
         assert "file=" in (link.get_attribute("href") or "")
         assert page.url == progress_url
