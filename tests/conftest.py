@@ -257,6 +257,17 @@ def make_user(app: Flask):
     return make
 
 
+def administrators(make_user) -> tuple[User, User, User]:
+    """Three secretariat accounts: one reading English, one French, one deactivated."""
+    english = make_user("admin", email="officer@un.example.org")
+    french = make_user("admin", email="agent@un.example.org")
+    french.locale = "fr"
+    retired = make_user("admin", email="retired@un.example.org")
+    retired.is_active = False
+    db.session.commit()
+    return english, french, retired
+
+
 def state_by_code(code: str) -> State:
     return db.session.scalars(sa.select(State).where(State.code == code)).one()
 

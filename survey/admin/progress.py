@@ -48,6 +48,7 @@ class StateProgress:
     last_activity_by: str | None
     submitted_at: datetime | None
     extended_until: date | None
+    deadline: date  # the State's own: the one it was given, else the cycle's
     focal_points: tuple[str, ...]
 
     @property
@@ -55,8 +56,10 @@ class StateProgress:
         return 100 if not self.required else int(100 * self.required_answered / self.required)
 
 
-def cycle_progress(cycle: ReportingCycle) -> list[StateProgress]:
-    """One row per State in the cycle, by name (five queries, whatever the number of States)."""
+def cycle_progress(cycle: ReportingCycle,
+                   only_response_id: int | None = None) -> list[StateProgress]:
+    """One row per State in the cycle, by name (five queries, whatever the number of States);
+    with ``only_response_id``, that response's row alone (reading only its answers)."""
     outline = outline_of(cycle.questionnaire_version)
     rows = db.session.execute(
         sa.select(Response.id, Response.status, Response.last_activity_at,
@@ -64,7 +67,7 @@ def cycle_progress(cycle: ReportingCycle) -> list[StateProgress]:
                   State.name, State.regional_group, State.kind, User.display_name)
         .join(State, Response.state_id == State.id)
         .outerjoin(User, Response.last_activity_by_id == User.id)
-        .where(Response.cycle_id == cycle.id)
+        .where(_responses_of(cycle, only_response_id))
         .order_by(State.name)).all()
     focal_points: dict[int, list[str]] = {}
     for state_id, name in db.session.execute(
@@ -72,14 +75,15 @@ def cycle_progress(cycle: ReportingCycle) -> list[StateProgress]:
             .where(User.role == Role.FOCAL_POINT, User.is_active.is_(True))
             .order_by(User.display_name)):
         focal_points.setdefault(state_id, []).append(name)
-    counts = required_progress(cycle, outline)
+    counts = required_progress(cycle, outline, only_response_id=only_response_id)
     return [
         StateProgress(
             response_id=response_id, state_id=state_id, code=code, name=name,
             regional_group=group, kind=kind, status=status,
             required=counts.of(response_id)[0], required_answered=counts.of(response_id)[1],
             last_activity_at=last_at, last_activity_by=last_by, submitted_at=submitted_at,
-            extended_until=extended_until, focal_points=tuple(focal_points.get(state_id, ())))
+            extended_until=extended_until, deadline=extended_until or cycle.closes_on,
+            focal_points=tuple(focal_points.get(state_id, ())))
         for (response_id, status, last_at, submitted_at, extended_until, state_id, code, name,
              group, kind, last_by) in rows]
 
@@ -98,13 +102,23 @@ class RequiredCounts:
                 self.answered[response_id])
 
 
-def required_progress(cycle: ReportingCycle, outline: Outline) -> RequiredCounts:
-    """Required questions and answers to them for every response of the cycle, from three
-    queries over the answers."""
+def _responses_of(cycle: ReportingCycle,
+                  only_response_id: int | None) -> sa.ColumnElement[bool]:
+    """The cycle's responses, or the one of them with this id."""
+    clause = Response.cycle_id == cycle.id
+    return (clause if only_response_id is None
+            else sa.and_(clause, Response.id == only_response_id))
+
+
+def required_progress(cycle: ReportingCycle, outline: Outline, *,
+                      only_response_id: int | None = None) -> RequiredCounts:
+    """Required questions and answers to them for every response of the cycle (or the one
+    with ``only_response_id``), from three queries over the answers."""
     unconditional = [q.key for q in outline.questions() if q.required and q.condition is None]
     conditional = [q for q in outline.questions() if q.required and q.condition is not None]
     sources = sorted({q.condition[0] for q in conditional})
-    in_cycle = sa.select(Response.id).where(Response.cycle_id == cycle.id).scalar_subquery()
+    in_cycle = sa.select(Response.id).where(
+        _responses_of(cycle, only_response_id)).scalar_subquery()
 
     answered: Counter[int] = Counter()
     extra: Counter[int] = Counter()

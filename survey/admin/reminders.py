@@ -52,7 +52,7 @@ def states_to_remind(cycle: ReportingCycle, due_in: Collection[int] | None = Non
     only those whose own deadline is that many days after ``today``."""
     today = today or date.today()
     return [row for row in cycle_progress(cycle) if row.status in TO_FINISH and (
-        due_in is None or ((row.extended_until or cycle.closes_on) - today).days in due_in)]
+        due_in is None or (row.deadline - today).days in due_in)]
 
 
 def remind_states(cycle: ReportingCycle, *, actor: User | None,
@@ -93,8 +93,7 @@ def remind_state(response: Response, *, actor: User) -> Reminded:
     reason = cycle_lock_reason(response)
     if reason is not None:
         raise DomainError(reason)
-    row = next(row for row in cycle_progress(response.cycle) if row.response_id == response.id)
-    reminded = _mail_reminders(response.cycle, [row])
+    reminded = _mail_reminders(response.cycle, cycle_progress(response.cycle, response.id))
     record_event(STATE_REMINDED, "response", response.id, actor=actor,
                  state_id=response.state_id, after={"mails": reminded.mails})
     return reminded
@@ -117,7 +116,7 @@ def _mail_reminders(cycle: ReportingCycle, rows: list[StateProgress]) -> Reminde
     def compose(focal_point: User) -> tuple[str, str]:
         row = to_finish[focal_point.state_id]
         state = state_name(focal_point.state)
-        deadline = day(row.extended_until or cycle.closes_on)
+        deadline = day(row.deadline)
         subject = _("Reminder: the self-assessment of %(state)s is due on %(deadline)s",
                     state=state, deadline=deadline)
         body = _("The secretariat reminds you that the national self-assessment of %(state)s "

@@ -22,13 +22,11 @@ from survey.states.services import state_name
 
 
 def tell_secretariat_of_submission(response: Response) -> int:
-    """Mail each active administrator that the State has submitted; how many were sent."""
+    """Mail each active administrator that the State has submitted; how many went (see
+    :func:`tell_each`)."""
     url = external_url("admin.review", response_id=response.id)
 
     def compose(_administrator: User) -> tuple[str, str]:
-        state, cycle = state_name(response.state), response.cycle.name
-        subject = _("Submitted: the self-assessment of %(state)s (%(cycle)s)",
-                    state=state, cycle=cycle)
         body = _submission_said(response)
         if response.authorised_by_name:
             body += "\n" + _("Authorised for the Government by %(name)s, %(title)s.",
@@ -36,30 +34,32 @@ def tell_secretariat_of_submission(response: Response) -> int:
                              title=response.authorised_by_title or "")
         body += "\n\n" + _("Read it, then accept it or return it to the State, here:") \
             + f"\n{url}\n"
-        return subject, body
+        return _submitted_subject(response), body
 
     return tell_each(active_administrators(), compose, about=f"submission of {response.id}")
 
 
 def tell_team_of_submission(response: Response) -> int:
     """Mail the rest of the State's team (its other active accounts) that the response has
-    been submitted and is locked; how many were sent."""
+    been submitted and is locked; how many went (see :func:`tell_each`)."""
     url = external_url("reports.download", response_id=response.id)
 
     def compose(_member: User) -> tuple[str, str]:
-        state, cycle = state_name(response.state), response.cycle.name
-        subject = _("Submitted: the self-assessment of %(state)s (%(cycle)s)",
-                    state=state, cycle=cycle)
         body = _submission_said(response)
         body += "\n" + _("It can no longer be edited, unless the secretariat returns it for "
                          "revision.")
         body += "\n\n" + _("Download the national report here:") + f"\n{url}\n"
-        return subject, body
+        return _submitted_subject(response), body
 
     team = db.session.scalars(sa.select(User).where(
         User.state_id == response.state_id, User.is_active.is_(True),
         User.id != response.submitted_by_id).order_by(User.id))
     return tell_each(team, compose, about=f"submission of {response.id}")
+
+
+def _submitted_subject(response: Response) -> str:
+    return _("Submitted: the self-assessment of %(state)s (%(cycle)s)",
+             state=state_name(response.state), cycle=response.cycle.name)
 
 
 def _submission_said(response: Response) -> str:
@@ -72,7 +72,7 @@ def _submission_said(response: Response) -> str:
 
 def tell_state_of_review(response: Response) -> int:
     """Mail the State's active focal points that the secretariat returned (with its
-    comment) or accepted their response; how many were sent."""
+    comment) or accepted their response; how many went (see :func:`tell_each`)."""
     returned = response.status is ResponseStatus.RETURNED
     if not returned and response.status is not ResponseStatus.ACCEPTED:
         raise ValueError(f"response {response.id} has not been reviewed")

@@ -53,6 +53,9 @@ def test_progress_matches_what_each_state_sees(make_user):
         sections = services.progress(outline, services.answer_values(response))
         assert (rows[code].required, rows[code].required_answered) == (
             sum(s.required for s in sections), sum(s.required_answered for s in sections)), code
+        # One State's row alone (a reminder to that State) is the same row.
+        assert overview.cycle_progress(current_cycle(), response.id) == [rows[code]], code
+        assert rows[code].deadline == response.deadline
     assert rows["JPN"].required == rows["BRA"].required + 1  # p22.measures, now required
     assert rows["JPN"].focal_points == (japan.display_name,)
     assert rows["JPN"].last_activity_by == japan.display_name

@@ -13,7 +13,7 @@ from survey.auth.models import Role, User
 from survey.auth.services import user_by_email
 from survey.core.audit import AuditEvent
 from survey.core.db import db
-from tests.conftest import PASSWORD, login, page_text, response_of
+from tests.conftest import PASSWORD, administrators, login, page_text, response_of
 
 
 def nominate(client, response_id: int, email: str, name: str = "Ana Nominee",
@@ -163,11 +163,7 @@ def test_where_nominations_are_not_checked_the_focal_points_invitation_goes_at_o
 
 def test_the_secretariat_is_mailed_each_nomination_in_its_own_language(
         client, make_user, mailbox):
-    english = make_user("admin", email="officer@un.example.org")
-    french = make_user("admin", email="agent@un.example.org")
-    french.locale = "fr"
-    retired = make_user("admin", email="retired@un.example.org")
-    retired.is_active = False
+    english, french, retired = administrators(make_user)
     focal_point = make_user("focal_point", "KEN", name="Grace Focal")
     db.session.commit()
     login(client, focal_point)

@@ -9,7 +9,7 @@ import logging
 from survey.core.db import db
 from survey.responses.models import ResponseStatus
 from survey.responses.services import submit
-from tests.conftest import MAIL_BASE_URL, login, page_text, response_of
+from tests.conftest import MAIL_BASE_URL, administrators, login, page_text, response_of
 from tests.responses.helpers import complete
 
 
@@ -24,11 +24,7 @@ def submitted(code: str, make_user):
 
 def test_the_secretariat_and_the_rest_of_the_team_are_mailed_when_a_state_submits(
         client, make_user, mailbox):
-    english = make_user("admin", email="officer@un.example.org")
-    french = make_user("admin", email="agent@un.example.org")
-    french.locale = "fr"
-    retired = make_user("admin", email="retired@un.example.org")
-    retired.is_active = False
+    english, french, retired = administrators(make_user)
     focal_point = make_user("focal_point", "JPN", name="Grace Focal")
     writer = make_user("contributor", "JPN", email="writer@jpn.example")
     reader = make_user("observer", "JPN", email="reader@jpn.example")
